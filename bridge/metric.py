@@ -1,0 +1,46 @@
+"""The shape of one published metric: where it comes from and how Home Assistant sees it.
+
+The catalogue (`bridge/catalogue.py`) holds the curated instances; discovery and the
+publisher read these fields and never hard-code a unit or class of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from bridge.readings import MetricValue
+
+CounterKind = Literal["lifetime", "daily", "none"]
+PLANT_LEVEL = 11  # device_type of the plant itself (Appendix 1); plant metrics use it
+
+
+def identity(value: float) -> MetricValue:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One metric: a cloud point converted to a canonical unit, with its HA metadata.
+
+    `device_type` is PLANT_LEVEL (11) for plant metrics, else the Appendix 1 device type.
+    `convert` maps the parsed source value (a float in `source_unit`) to the published
+    value in `unit`. `counter` drives the energy guard.
+    """
+
+    key: str
+    point_id: str
+    device_type: int
+    label: str
+    source_unit: str
+    unit: str | None
+    device_class: str | None
+    state_class: str | None
+    precision: int | None = None
+    enabled_by_default: bool = True
+    counter: CounterKind = "none"
+    convert: Callable[[float], MetricValue] = identity
+    options: tuple[str, ...] = ()
+    entity_category: Literal["diagnostic"] | None = None
+    icon: str | None = None

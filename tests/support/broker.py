@@ -1,0 +1,226 @@
+"""A real Mosquitto on a free loopback port, and a subscriber that records what it sees.
+
+Broker tests never skip: without `mosquitto` they fail and name the install command.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+INSTALL_HINT = (
+    "mosquitto not found: install it with `apt-get install -y mosquitto mosquitto-clients`"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
+    """Poll `condition` until it is truthy or the deadline passes (then fail naming `what`)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        time.sleep(0.02)
+
+
+def mosquitto_executable() -> str:
+    exe = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+    )
+    if exe is None:
+        raise RuntimeError(INSTALL_HINT)
+    return exe
+
+
+@dataclass
+class BrokerUser:
+    name: str
+    password: str
+    acl: tuple[str, ...] = ()  # lines such as "topic readwrite isolarcloud/#"
+
+
+@dataclass
+class MosquittoBroker:
+    """One mosquitto process; `restart()` keeps the port so clients can reconnect."""
+
+    workdir: Path
+    users: tuple[BrokerUser, ...] = ()
+    extra_conf: str = ""
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.users
+
+    def _write_config(self) -> Path:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        lines = [f"listener {self.port} {self.host}", "persistence false", "user root"]
+        if self.anonymous:
+            lines.append("allow_anonymous true")
+        else:
+            pw = self.workdir / "passwd"
+            pw.unlink(missing_ok=True)
+            for i, user in enumerate(self.users):
+                args = ["mosquitto_passwd", "-b"] + (["-c"] if i == 0 else [])
+                subprocess.run([*args, str(pw), user.name, user.password], check=True)
+            lines += ["allow_anonymous false", f"password_file {pw}"]
+            if any(user.acl for user in self.users):
+                acl = self.workdir / "acl"
+                acl.write_text(
+                    "".join(
+                        f"user {u.name}\n" + "".join(f"{line}\n" for line in u.acl) + "\n"
+                        for u in self.users
+                    )
+                )
+                lines.append(f"acl_file {acl}")
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text("\n".join(lines) + "\n" + self.extra_conf)
+        return conf
+
+    def start(self) -> None:
+        conf = self._write_config()
+        log = (self.workdir / "mosquitto.log").open("ab")
+        self.proc = subprocess.Popen(
+            [mosquitto_executable(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    log_text = (self.workdir / "mosquitto.log").read_text(errors="replace")
+                    raise RuntimeError(f"mosquitto did not start: {log_text}") from None
+                time.sleep(0.02)
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc is None:
+            return
+        if kill:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@dataclass
+class Message:
+    topic: str
+    payload: bytes
+    retain: bool
+    qos: int
+
+    @property
+    def text(self) -> str:
+        return self.payload.decode()
+
+
+class Watcher:
+    """A plain paho subscriber that records every message, for assertions in tests."""
+
+    def __init__(
+        self,
+        broker: MosquittoBroker,
+        topics: Iterable[str] = ("#",),
+        username: str | None = None,
+        password: str | None = None,
+        protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv311,
+    ) -> None:
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+        self._subscribed = threading.Event()
+        self._topics = list(topics)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=protocol)
+        if username is not None:
+            self.client.username_pw_set(username, password)
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+        if not self._subscribed.wait(10):
+            raise AssertionError("watcher could not subscribe")
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: object, flags: object, rc: ReasonCode, props: object
+    ) -> None:
+        client.subscribe([(topic, 1) for topic in self._topics])
+
+    def _on_subscribe(self, *args: object) -> None:
+        self._subscribed.set()
+
+    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            self.messages.append(Message(msg.topic, bytes(msg.payload), bool(msg.retain), msg.qos))
+
+    def on(self, topic: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.topic == topic]
+
+    def last(self, topic: str) -> Message | None:
+        found = self.on(topic)
+        return found[-1] if found else None
+
+    def wait_for(
+        self, topic: str, predicate: Callable[[Message], bool] = lambda m: True, timeout: float = 10
+    ) -> Message:
+        result: list[Message] = []
+
+        def seen() -> bool:
+            result[:] = [m for m in self.on(topic) if predicate(m)]
+            return bool(result)
+
+        wait_until(seen, timeout, f"a message on {topic}")
+        return result[-1]
+
+    def publish(self, topic: str, payload: str | bytes = b"", retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def retained_snapshot(
+    broker: MosquittoBroker, pattern: str = "#", settle: float = 1.0
+) -> dict[str, bytes]:
+    """What a fresh subscriber receives as retained messages on `pattern`.
+
+    Retained messages arrive right after SUBACK; we stop once no new one came for `settle`
+    seconds, which is a quiet-period wait, not a fixed sleep.
+    """
+    watcher = Watcher(broker, [pattern])
+    try:
+        count = -1
+        while count != len(watcher.messages):
+            count = len(watcher.messages)
+            deadline = time.monotonic() + settle
+            while time.monotonic() < deadline and len(watcher.messages) == count:
+                time.sleep(0.02)
+        return {m.topic: m.payload for m in watcher.messages if m.retain}
+    finally:
+        watcher.close()
