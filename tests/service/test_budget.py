@@ -1,0 +1,58 @@
+"""The call budget: batching arithmetic and the refusal to start over budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.budget import calls_per_inventory, calls_per_poll, check, estimate
+from bridge.config import Config, ConfigError, PollConfig
+
+
+def test_all_plants_share_one_plant_call_per_100_points() -> None:
+    assert calls_per_poll(1, 40, {}, set()) == 1
+    assert calls_per_poll(1000, 40, {}, set()) == 1
+    assert calls_per_poll(3, 150, {}, set()) == 2
+    assert calls_per_poll(0, 150, {14: 30}, {14}) == 0
+
+
+def test_devices_cost_one_call_per_type_per_100_points() -> None:
+    assert calls_per_poll(2, 40, {14: 60, 43: 12, 7: 101}, {14, 43, 7}) == 1 + 1 + 1 + 2
+
+
+def test_inventory_pages() -> None:
+    # 1 plant-list page, 1 detail call, 1 device page per plant
+    assert calls_per_inventory(2, {"a": 4, "b": 3}) == 1 + 1 + 2
+    assert calls_per_inventory(45, dict.fromkeys(map(str, range(45)), 2)) == 1 + 3 + 45
+
+
+def make_cfg(interval: int = 300, budget: int = 1800) -> Config:
+    return Config(poll=PollConfig(interval=interval, hourly_call_budget=budget))
+
+
+def test_a_typical_hybrid_plant_is_far_below_budget() -> None:
+    est = estimate(make_cfg(), {"p": 4}, 40, {14: 50, 43: 12, 7: 20, 22: 2}, {14, 43, 7, 22})
+    assert est.per_poll == 5
+    assert est.scheduled_per_hour == 5 * 12 + 3 + 1
+    assert check(est, make_cfg()) is None
+
+
+def test_over_budget_refuses_with_the_interval_that_fits() -> None:
+    cfg = make_cfg(interval=60, budget=100)
+    est = estimate(cfg, {"p": 4}, 40, {14: 50, 43: 12, 7: 20, 22: 2}, {14, 43, 7, 22})
+    with pytest.raises(ConfigError) as err:
+        check(est, cfg)
+    message = str(err.value)
+    assert "hourly_call_budget = 100" in message
+    fits = est.interval_that_fits()
+    assert fits is not None
+    assert f"interval to at least {fits}" in message
+    relaxed = make_cfg(interval=fits, budget=100)
+    assert not estimate(relaxed, {"p": 4}, 40, {14: 50, 43: 12, 7: 20, 22: 2}, {14, 43, 7, 22}).over
+
+
+def test_near_budget_warns() -> None:
+    cfg = make_cfg(interval=60, budget=350)
+    est = estimate(cfg, {"p": 4}, 40, {14: 50, 43: 12, 7: 20, 22: 2}, {14, 43, 7, 22})
+    warning = check(est, cfg)
+    assert warning is not None
+    assert "304 of 350 API calls an hour" in warning
