@@ -1,0 +1,295 @@
+"""The gateway client: the read endpoints the bridge needs, as Plant/Device/RawSnapshot.
+
+It pages list endpoints, chunks requests to the cloud's limits (100 points, 20 plant ids),
+and renews the access token once when the cloud refuses it (E00003).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from types import TracebackType
+from typing import Any
+
+import httpx
+import structlog
+
+from bridge.config import IsolarcloudConfig
+from bridge.isolarcloud.errors import ParameterError, TokenExpiredError, TransientError
+from bridge.isolarcloud.oauth import OAuth
+from bridge.isolarcloud.parsing import (
+    chunks,
+    id_str,
+    parse_device_time,
+    parse_float,
+    parse_tz,
+    point_infos,
+    point_values,
+)
+from bridge.isolarcloud.tokens import TokenStore
+from bridge.isolarcloud.transport import ApiTransport
+from bridge.readings import Device, Plant, PointInfo, PointValue, RawSnapshot
+
+log = structlog.get_logger(__name__)
+
+PLANT_LIST = "/openapi/platform/queryPowerStationList"
+PLANT_DETAIL = "/openapi/platform/getPowerStationDetail"
+DEVICE_LIST = "/openapi/platform/getDeviceListByPsId"
+PLANT_REALTIME = "/openapi/platform/getPowerStationRealTimeData"
+DEVICE_REALTIME = "/openapi/platform/getDeviceRealTimeData"
+MAX_POINTS = 100  # per real-time call, else result_code 010
+MAX_DETAIL_IDS = 20  # ps_ids per getPowerStationDetail call
+MAX_PS_KEYS = 100  # ps_keys per device call: undocumented, kept to the MLPE limit
+PAGE_SIZE = 100
+MAX_PAGES = 1000  # a guard against a cloud that never returns a short page
+
+
+@dataclass
+class _Collected:
+    device: Device | None = None
+    values: dict[str, PointValue] = field(default_factory=dict)
+    info: dict[str, PointInfo] = field(default_factory=dict)
+    sampled_at: datetime | None = None
+
+
+class GatewayClient:
+    """A synchronous client of the iSolarCloud OpenAPI (V2, OAuth). Close it when done."""
+
+    def __init__(
+        self,
+        cfg: IsolarcloudConfig,
+        store: TokenStore,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], object] = time.sleep,
+        rng: random.Random | None = None,
+        retries: int = 3,
+        timeout: float = 20.0,
+    ) -> None:
+        self._http = ApiTransport(
+            cfg,
+            transport=transport,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+            retries=retries,
+            timeout=timeout,
+        )
+        self.oauth = OAuth(cfg, store, self._http, clock)
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def calls_last_hour(self) -> int:
+        """HTTP calls made in the last 3600 s (every attempt, token calls too)."""
+        return self._http.counter.last_hour()
+
+    def list_plants(self, *, page_size: int = PAGE_SIZE) -> list[Plant]:
+        """Every authorised plant, whatever its status, with details (installed power)."""
+        items = self._paged(PLANT_LIST, {"valid_flag": "1,2,3"}, page_size)
+        rows = {id_str(item.get("ps_id")): item for item in items}
+        rows.pop("", None)
+        details: dict[str, Mapping[str, Any]] = {}
+        for batch in chunks(rows, MAX_DETAIL_IDS):
+            data = self._call(PLANT_DETAIL, {"ps_ids": ",".join(batch)})
+            inner = str(data.get("code", "1"))
+            if inner == "5":
+                raise ParameterError(f"{PLANT_DETAIL}: too many ps_ids (result_data.code 5)", "5")
+            if inner == "0":
+                raise TransientError(f"{PLANT_DETAIL} failed (result_data.code 0)", "0")
+            for detail in _mappings(data.get("data_list")):
+                details[id_str(detail.get("ps_id"))] = detail
+        return [_plant(row, details.get(ps_id, {})) for ps_id, row in rows.items()]
+
+    def list_devices(self, ps_id: str, *, page_size: int = PAGE_SIZE) -> list[Device]:
+        """The devices of one plant."""
+        devices = []
+        for item in self._paged(DEVICE_LIST, {"ps_id": ps_id}, page_size):
+            device = _device(item, ps_id)
+            if device is not None:
+                devices.append(device)
+        return devices
+
+    def plant_realtime(
+        self, plants: Sequence[Plant], point_ids: Sequence[str]
+    ) -> dict[str, RawSnapshot]:
+        """Plant-level values keyed by ps_id: all plants in one call per 100 points."""
+        wanted = [plant.ps_id for plant in plants]
+        points = _point_ids(point_ids)
+        collected: dict[str, _Collected] = {}
+        for batch in chunks(points, MAX_POINTS):
+            body = {"ps_id_list": wanted, "point_id_list": batch, "is_get_point_dict": "1"}
+            data = self._call(PLANT_REALTIME, body)
+            info = point_infos(data.get("point_dict"))
+            for item in _mappings(data.get("device_point_list")):
+                ps_id = id_str(item.get("ps_id"))
+                if ps_id in wanted:
+                    into = collected.setdefault(ps_id, _Collected())
+                    into.values.update(point_values(item))
+                    into.info.update(info)
+        return {
+            ps_id: RawSnapshot(ps_id, None, None, got.values, got.info)
+            for ps_id, got in collected.items()
+        }
+
+    def device_realtime(
+        self,
+        devices: Sequence[Device],
+        point_ids_by_type: Mapping[int, Sequence[str]],
+        tz_by_plant: Mapping[str, tzinfo],
+    ) -> dict[str, RawSnapshot]:
+        """Device values keyed by ps_key: one call per device type per 100 points."""
+        by_type: dict[int, dict[str, Device]] = {}
+        for device in devices:
+            by_type.setdefault(device.device_type, {})[device.ps_key] = device
+        collected: dict[str, _Collected] = {}
+        for device_type, by_key in by_type.items():
+            points = _point_ids(point_ids_by_type.get(device_type, ()))
+            for keys in chunks(by_key, MAX_PS_KEYS):
+                for batch in chunks(points, MAX_POINTS):
+                    body = {
+                        "device_type": device_type,
+                        "ps_key_list": keys,
+                        "point_id_list": batch,
+                        "is_get_point_dict": "1",
+                    }
+                    data = self._call(DEVICE_REALTIME, body)
+                    info = point_infos(data.get("point_dict"))
+                    for entry in _mappings(data.get("device_point_list")):
+                        item = entry.get("device_point", entry)
+                        if not isinstance(item, Mapping):
+                            continue
+                        found = by_key.get(id_str(item.get("ps_key")))
+                        if found is None:
+                            continue
+                        into = collected.setdefault(found.ps_key, _Collected(found))
+                        into.values.update(point_values(item))
+                        into.info.update(info)
+                        tz = tz_by_plant.get(found.ps_id, UTC)
+                        into.sampled_at = (
+                            parse_device_time(item.get("device_time"), tz) or into.sampled_at
+                        )
+        return {
+            ps_key: RawSnapshot(got.device.ps_id, got.device, got.sampled_at, got.values, got.info)
+            for ps_key, got in collected.items()
+            if got.device is not None
+        }
+
+    def server_time(self) -> datetime:
+        """The gateway's clock (GET /timestamp), as an aware UTC datetime."""
+        text = self._http.get_text("/timestamp")
+        return _server_time(text)
+
+    @staticmethod
+    def minimum_calls(
+        n_plants: int,
+        devices_by_type: Mapping[int, int],
+        points_plant: int,
+        points_by_type: Mapping[int, int],
+    ) -> int:
+        """The API calls one poll of real-time data costs with these numbers."""
+        calls = math.ceil(points_plant / MAX_POINTS) if n_plants else 0
+        for device_type, n_devices in devices_by_type.items():
+            points = points_by_type.get(device_type, 0)
+            if n_devices and points:
+                calls += math.ceil(n_devices / MAX_PS_KEYS) * math.ceil(points / MAX_POINTS)
+        return calls
+
+    def _call(self, path: str, body: dict[str, Any]) -> Mapping[str, Any]:
+        """`result_data` of a data call; an E00003 renews the token once and retries once."""
+        token = self.oauth.access_token()
+        try:
+            envelope = self._http.post(path, body, bearer=token)
+        except TokenExpiredError:
+            log.info("auth.token_refused", path=path)
+            token = self.oauth.force_refresh(token)
+            envelope = self._http.post(path, body, bearer=token)
+        data = envelope.get("result_data")
+        return data if isinstance(data, Mapping) else {}
+
+    def _paged(self, path: str, body: dict[str, Any], page_size: int) -> list[Mapping[str, Any]]:
+        """Every item of a paged list: pages until a short one or the announced row count."""
+        items: list[Mapping[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            data = self._call(path, {**body, "page": page, "size": page_size})
+            rows = _mappings(data.get("pageList"))
+            items.extend(rows)
+            total = parse_float(data.get("row_count", data.get("rowCount")))
+            if len(rows) < page_size or (total is not None and len(items) >= total):
+                break
+        return items
+
+
+def _mappings(value: object) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _point_ids(point_ids: Iterable[str]) -> list[str]:
+    """Point ids without the `p` prefix, de-duplicated, in order."""
+    return list(dict.fromkeys(str(point).removeprefix("p") for point in point_ids))
+
+
+def _int_or_none(value: object) -> int | None:
+    number = parse_float(value)
+    return int(number) if number is not None else None
+
+
+def _plant(row: Mapping[str, Any], detail: Mapping[str, Any]) -> Plant:
+    zone = row.get("ps_current_time_zone") or detail.get("ps_current_time_zone")
+    return Plant(
+        ps_id=id_str(row.get("ps_id")),
+        name=str(row.get("ps_name") or detail.get("ps_name") or row.get("ps_id")),
+        tz=parse_tz(zone),
+        ps_type=_int_or_none(row.get("ps_type")),
+        online=_int_or_none(row.get("online_status")) != 0,
+        install_power_w=parse_float(detail.get("install_power")),
+    )
+
+
+def _device(item: Mapping[str, Any], ps_id: str) -> Device | None:
+    ps_key = id_str(item.get("ps_key"))
+    device_type = _int_or_none(item.get("device_type"))
+    if not ps_key or device_type is None:
+        return None
+    return Device(
+        ps_key=ps_key,
+        ps_id=id_str(item.get("ps_id")) or ps_id,
+        device_type=device_type,
+        name=str(item.get("device_name") or item.get("type_name") or ps_key),
+        serial=id_str(item.get("device_sn")) or None,
+        model=id_str(item.get("device_model_code")) or None,
+    )
+
+
+def _server_time(text: str) -> datetime:
+    """Epoch seconds or milliseconds, bare or inside an envelope's `result_data`."""
+    try:
+        parsed: object = json.loads(text)
+    except ValueError:
+        parsed = text
+    if isinstance(parsed, Mapping):
+        parsed = parsed.get("result_data", parsed.get("timestamp"))
+    if isinstance(parsed, Mapping):
+        parsed = parsed.get("timestamp")
+    number = parse_float(parsed)
+    if number is None:
+        raise TransientError("the gateway's /timestamp reply holds no time")
+    seconds = number / 1000 if number > 1e11 else number
+    return datetime.fromtimestamp(seconds, UTC)
