@@ -1,0 +1,320 @@
+"""The only owner of the paho client: connect, last will, retained set, republish.
+
+Retained messages are kept as "latest payload per topic" and re-sent on every connect,
+so a broker restart (mosquitto keeps no retained messages without persistence) or an
+outage loses nothing, and nothing piles up while the broker is away: retained messages
+are only recorded, non-retained ones are dropped and counted.
+
+paho runs every callback in its network thread. Callbacks here only update flags, hand
+incoming messages to the given callback, or publish (which never blocks).
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import structlog
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from bridge.config import MqttConfig
+from bridge.mqtt.topics import Topics
+
+log = structlog.get_logger(__name__)
+
+ONLINE = "online"
+OFFLINE = "offline"
+RECONNECT_MIN_DELAY = 1
+RECONNECT_MAX_DELAY = 60
+
+# CONNACK reasons a user can fix, with the fix (paho's reason names as keys).
+_CONNECT_HINTS = {
+    "Bad user name or password": "check mqtt.username and mqtt.password",
+    "Not authorized": "check mqtt.username, mqtt.password and the broker's ACL",
+    "Client identifier not valid": "set another mqtt.client_id",
+    "Unsupported protocol version": 'try mqtt.protocol = "3.1.1"',
+}
+
+
+def random_ha_delay() -> float:
+    """HA asks for a random delay before answering its birth message."""
+    return random.uniform(1.0, 5.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message received on a subscribed topic, detached from paho."""
+
+    topic: str
+    payload: bytes
+    retain: bool
+    response_topic: str | None = None
+    correlation_data: bytes | None = None
+
+
+@dataclass(slots=True)
+class _Retained:
+    payload: bytes
+    qos: int
+    properties: Properties | None
+
+
+class MqttConnection:
+    """Owns one paho client; `publish` may be called from any thread."""
+
+    def __init__(
+        self,
+        cfg: MqttConfig,
+        topics: Topics,
+        on_message: Callable[[Incoming], None],
+        *,
+        client_id_suffix: str = "",
+        ha_delay: Callable[[], float] = random_ha_delay,
+    ) -> None:
+        self._cfg = cfg
+        self._topics = topics
+        self._on_message = on_message
+        self._ha_delay = ha_delay
+        self._client_id = cfg.client_id + client_id_suffix
+        # One lock serialises "record + send" against "connect + resend everything", so a
+        # stale value from a republish can never overtake a newer one. It is never taken
+        # by code that paho itself holds a lock for, so it cannot deadlock with paho.
+        self._lock = threading.RLock()
+        self._retained: dict[str, _Retained] = {}
+        self._connected = threading.Event()
+        self._connections = 0
+        self._stopping = False
+        self._timer: threading.Timer | None = None
+        self.dropped = 0
+        self._client = self._make_client()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    @property
+    def reconnects(self) -> int:
+        return max(0, self._connections - 1)
+
+    @property
+    def v5(self) -> bool:
+        return self._cfg.protocol == "5"
+
+    def retained_topics(self) -> list[str]:
+        with self._lock:
+            return list(self._retained)
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def _make_client(self) -> mqtt.Client:
+        cfg = self._cfg
+        if self.v5:
+            client = mqtt.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=self._client_id,
+                protocol=MQTTProtocolVersion.MQTTv5,
+            )
+        else:
+            client = mqtt.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=self._client_id,
+                protocol=MQTTProtocolVersion.MQTTv311,
+                clean_session=True,
+            )
+        if cfg.username:
+            client.username_pw_set(cfg.username, cfg.password or None)
+        if cfg.tls is not None:
+            client.tls_set(
+                ca_certs=str(cfg.tls.ca_file) if cfg.tls.ca_file else None,
+                certfile=str(cfg.tls.cert_file) if cfg.tls.cert_file else None,
+                keyfile=str(cfg.tls.key_file) if cfg.tls.key_file else None,
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
+            if cfg.tls.insecure:
+                client.tls_insecure_set(True)
+        client.will_set(self._topics.bridge_state, OFFLINE, qos=1, retain=True)
+        client.reconnect_delay_set(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
+        client.on_connect = self._handle_connect
+        client.on_connect_fail = self._handle_connect_fail
+        client.on_disconnect = self._handle_disconnect
+        client.on_message = self._handle_message
+        return client
+
+    def start(self) -> None:
+        """Connect in the background (retrying until the broker answers); never blocks."""
+        with self._lock:
+            self._retained[self._topics.bridge_state] = _Retained(ONLINE.encode(), 1, None)
+        self._client.connect_async(self._cfg.host, self._cfg.port, keepalive=self._cfg.keepalive)
+        self._client.loop_start()
+
+    def publish(
+        self,
+        topic: str,
+        payload: str | bytes,
+        *,
+        retain: bool = False,
+        qos: int | None = None,
+        properties: Properties | None = None,
+    ) -> None:
+        data = payload.encode() if isinstance(payload, str) else payload
+        level = self._cfg.qos if qos is None else qos
+        with self._lock:
+            if retain:
+                self._retained[topic] = _Retained(data, level, properties)
+            if not self.connected:
+                if not retain:
+                    self.dropped += 1
+                return
+            self._send(topic, data, level, retain, properties)
+            if retain and not data:
+                del self._retained[topic]
+
+    def republish_all(self) -> None:
+        """Send the whole retained set again (e.g. after Home Assistant restarted)."""
+        with self._lock:
+            if self.connected:
+                self._send_retained()
+
+    def stop(self, timeout: float = 5) -> None:
+        """Publish `offline`, wait for the broker to have it, disconnect, stop the thread."""
+        self._stopping = True
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            self._retained[self._topics.bridge_state] = _Retained(OFFLINE.encode(), 1, None)
+            connected = self.connected
+            if connected:
+                info = self._client.publish(self._topics.bridge_state, OFFLINE, qos=1, retain=True)
+        if connected:
+            try:
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError) as exc:
+                log.warning("mqtt.offline_not_sent", reason=str(exc))
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._connected.clear()
+
+    def _send(
+        self, topic: str, data: bytes, qos: int, retain: bool, properties: Properties | None
+    ) -> None:
+        info = self._client.publish(topic, data, qos=qos, retain=retain, properties=properties)
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            log.warning("mqtt.publish_failed", topic=topic, rc=mqtt.error_string(info.rc))
+
+    def _send_retained(self) -> None:
+        for topic, entry in list(self._retained.items()):
+            self._send(topic, entry.payload, entry.qos, True, entry.properties)
+            if not entry.payload:  # a clear, now delivered: nothing left to remember
+                del self._retained[topic]
+
+    # --- paho callbacks (network thread) -------------------------------------------------
+
+    def _handle_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            name = str(reason)
+            log.error(
+                "mqtt.connect_failed",
+                host=self._cfg.host,
+                port=self._cfg.port,
+                username=self._cfg.username or None,
+                reason=name,
+                fix=_CONNECT_HINTS.get(name, "check the broker log"),
+            )
+            return
+        # Messages paho kept from the last session are older than our retained set;
+        # resending them after it would overwrite newer values.
+        stale = client.drop_out_messages()
+        client.subscribe(
+            [(self._topics.request_wildcard, 1), (self._topics.ha_status, 1)],
+        )
+        with self._lock:
+            self.dropped += sum(1 for m in stale if not m.retain)
+            self._connections += 1
+            self._connected.set()
+            self._send_retained()
+        log.info(
+            "mqtt.connected",
+            host=self._cfg.host,
+            port=self._cfg.port,
+            client_id=self._client_id,
+            reconnects=self.reconnects,
+        )
+
+    def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        log.warning(
+            "mqtt.connect_failed",
+            host=self._cfg.host,
+            port=self._cfg.port,
+            reason="broker unreachable",
+            fix="check mqtt.host and mqtt.port and that the broker is running",
+        )
+
+    def _handle_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        was_connected = self.connected
+        self._connected.clear()
+        if was_connected:
+            level = log.info if self._stopping else log.warning
+            level("mqtt.disconnected", reason=str(reason), stopping=self._stopping)
+
+    def _handle_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == self._topics.ha_status:
+            if msg.payload == ONLINE.encode():
+                self._schedule_republish()
+            return
+        props = msg.properties
+        response_topic = getattr(props, "ResponseTopic", None) if props else None
+        correlation = getattr(props, "CorrelationData", None) if props else None
+        incoming = Incoming(
+            topic=msg.topic,
+            payload=bytes(msg.payload),
+            retain=bool(msg.retain),
+            response_topic=response_topic,
+            correlation_data=bytes(correlation) if correlation is not None else None,
+        )
+        try:
+            self._on_message(incoming)
+        except Exception:
+            # An exception escaping a callback would end paho's network thread.
+            log.exception("mqtt.handler_failed", topic=msg.topic)
+
+    def _schedule_republish(self) -> None:
+        if self._stopping:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self._ha_delay(), self.republish_all)
+        self._timer.daemon = True
+        self._timer.start()
+
+
+def response_properties(correlation_data: bytes | None) -> Properties | None:
+    """PUBLISH properties for an MQTT 5 response carrying the request's correlation data."""
+    if correlation_data is None:
+        return None
+    # paho's Properties.__init__ carries no annotations
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    props.CorrelationData = correlation_data
+    return props
