@@ -44,3 +44,5 @@ class Metric:
     options: tuple[str, ...] = ()
     entity_category: Literal["diagnostic"] | None = None
     icon: str | None = None
+    # the sign convention of a signed value and the source it rests on (docs/metrics.md)
+    sign_note: str = ""
