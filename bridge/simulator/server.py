@@ -1,0 +1,136 @@
+"""The simulator over real HTTP (stdlib), and the body of `isolarcloud2mqtt simulator`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
+
+import httpx
+
+from bridge.simulator.api import (
+    DEMO_APP_KEY,
+    DEMO_APPLICATION_ID,
+    DEMO_REDIRECT_URI,
+    DEMO_SECRET_KEY,
+    REAL_SERVER,
+    Simulator,
+)
+from bridge.simulator.clock import SimClock
+from bridge.simulator.plants import fleet
+
+_HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        content = self.rfile.read(length) if length else b""
+        host = self.headers.get("host") or "127.0.0.1"
+        request = httpx.Request(
+            self.command,
+            f"http://{host}{self.path}",
+            headers=[(k, v) for k, v in self.headers.items() if k.lower() != "host"],
+            content=content,
+            extensions={REAL_SERVER: True},
+        )
+        response = self.server.sim.handle(request)
+        body = response.content
+        try:
+            self.send_response(response.status_code)
+            for key, value in response.headers.multi_items():
+                if key.lower() not in _HOP_HEADERS:
+                    self.send_header(key, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (e.g. a timeout fault)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: request lines would carry authorisation codes."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
+        super().__init__(address, _Handler)
+        self.sim = sim
+
+
+class SimulatorServer:
+    """A running simulator on a loopback port, served from a daemon thread."""
+
+    def __init__(self, sim: Simulator, host: str, port: int) -> None:
+        self.sim = sim
+        self._server = _Server((host, port), sim)
+        bound_host, bound_port = self._server.server_address[:2]
+        self.url = f"http://{bound_host!s}:{bound_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="isolarcloud-simulator", daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SimulatorServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
+    return SimulatorServer(sim, host, port)
+
+
+def config_snippet(url: str) -> str:
+    return (
+        "[isolarcloud]\n"
+        f'gateway = "{url}"\n'
+        f'app_key = "{DEMO_APP_KEY}"\n'
+        f'secret_key = "{DEMO_SECRET_KEY}"\n'
+        f"application_id = {DEMO_APPLICATION_ID}\n"
+        f'redirect_uri = "{DEMO_REDIRECT_URI}"\n'
+    )
+
+
+def run_simulator(host: str, port: int, seed: int, speed: float, plants: int) -> int:
+    """Serve until SIGINT/SIGTERM; print the URL and a ready-to-paste config snippet."""
+    sim = Simulator(plants=fleet(plants, seed), clock=SimClock(datetime.now(UTC), speed), seed=seed)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    server = serve(sim, host, port)
+    try:
+        print(
+            f"iSolarCloud simulator listening on {server.url} "
+            f"({len(sim.plants)} plants, seed {seed}, speed x{speed:g})"
+        )
+        print("Demo credentials for your config file (these are not secrets):\n")
+        print(config_snippet(server.url))
+        print("Press Ctrl+C to stop.", flush=True)
+        stop.wait()
+    finally:
+        server.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        print("Simulator stopped.", file=sys.stderr)
+    return 0
