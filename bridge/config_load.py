@@ -128,11 +128,11 @@ def _read_toml(file: Path) -> dict[str, object]:
         ) from None
 
 
-def _suggest(name: str, options: list[str], quote: str = "'{}'") -> str:
+def _suggest(name: str, options: list[str], quote: str = "'{}'", noun: str = "keys") -> str:
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
         return "did you mean " + quote.format(close[0]) + "?"
-    return "valid names are " + ", ".join(options)
+    return f"valid {noun} are " + ", ".join(options)
 
 
 def _split_sections(file: Path, data: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -143,14 +143,17 @@ def _split_sections(file: Path, data: dict[str, object]) -> dict[str, dict[str, 
         if not isinstance(body, dict):
             homes = [s for s, keys in known.items() if name in keys]
             secret = any(known[s][name].secret for s in homes)
-            fix = (
-                f"put it under [{homes[0]}]"
-                if homes
-                else f"remove it; sections are {', '.join(top)}"
-            )
-            raise _fail(file, name, body, f"a key outside any section; {fix}", secret)
+            if name in top:
+                fix = f"expected a section; write [{name}] on a line of its own, then its keys"
+            elif homes:
+                fix = f"a key outside any section; put it under [{homes[0]}]"
+            else:
+                fix = f"a key outside any section; remove it (sections are {', '.join(top)})"
+            raise _fail(file, name, body, fix, secret)
         if name not in top:
-            raise _error(f"{file}: [{name}]: unknown section; {_suggest(name, top, '[{}]')}")
+            raise _error(
+                f"{file}: [{name}]: unknown section; {_suggest(name, top, '[{}]', 'sections')}"
+            )
         sections[name] = dict(body)
     mqtt = sections.get("mqtt", {})
     if "tls" in mqtt:

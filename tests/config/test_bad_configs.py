@@ -1,0 +1,49 @@
+"""The corpus of broken configs: each gives one ConfigError line naming the file and the fix.
+
+Each `bad/*.toml` starts with `# expect: <fragment>` lines; every fragment must appear in
+the message. Values planted for secret keys (and env-supplied secrets) must never appear.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bridge.config import ConfigError
+from bridge.config_load import load_config
+
+BAD = Path(__file__).parent / "bad"
+CASES = sorted(BAD.glob("*.toml"))
+ENV = {"ISOLARCLOUD_SECRET_KEY": "ENV-SECRET-9f8e", "ISOLARCLOUD_MQTT_PASSWORD": "ENV-PASS-7d6c"}
+
+
+def _expectations(text: str) -> list[str]:
+    return re.findall(r"^# expect: (.+)$", text, flags=re.MULTILINE)
+
+
+def _planted_secrets(text: str) -> list[str]:
+    found = re.findall(r"^\s*(?:secret_key|password|pasword)\s*=\s*\"?([^\"\n]+)", text, re.M)
+    return [*found, *ENV.values()]
+
+
+def test_corpus_is_large_and_every_file_has_an_expectation() -> None:
+    assert len(CASES) >= 60
+    for case in CASES:
+        assert _expectations(case.read_text(errors="replace")), f"{case.name} has no # expect:"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_bad_config_gives_one_clear_line(case: Path) -> None:
+    text = case.read_text(errors="replace")
+    with pytest.raises(ConfigError) as caught:
+        load_config(case, ENV)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{case}: "), message
+    for fragment in _expectations(text):
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    for secret in _planted_secrets(text):
+        assert secret.strip() not in message, f"secret shown in {message!r}"
+    assert "Traceback" not in message
