@@ -11,7 +11,8 @@ whole counter to the Energy dashboard again. The rules, per source and metric:
 - daily counters may fall only when the plant-local date (of the sample time, else of
   the fetch time) differs from that of the last published value; a drop on the same day,
   or a value dated before the last one, is held.
-- a negative counter is a glitch (seen on 83124): held, or None when nothing is known.
+- a negative counter is a glitch (seen on 83124): held, or None when nothing is known
+  (or when the last daily value is of an earlier day).
 - None stays None and leaves the memory untouched: a missing read is null, never 0.
 
 The last published counters live in `<state>/counters.toml`, so a restart keeps the guard.
@@ -76,7 +77,7 @@ class EnergyGuard:
                 self._dirty |= entry != last
                 memory[key] = entry
                 continue
-            held = last.value if last is not None else None
+            held = _held_value(last, day)
             log.info(
                 "energy_guard.held",
                 source=source_key,
@@ -117,6 +118,13 @@ def _hold_reason(metric: Metric, value: float, day: date, last: _Last | None) ->
     if day == last.day and value < last.value:
         return "decrease_same_day"
     return None
+
+
+def _held_value(last: _Last | None, day: date) -> float | None:
+    """What to publish instead: the last value, unless it is a daily count of an earlier day."""
+    if last is None or (last.day is not None and last.day < day):
+        return None
+    return last.value
 
 
 def _dump(last: dict[str, dict[str, _Last]]) -> dict[str, Any]:
