@@ -110,7 +110,8 @@ def check(est: Estimate, cfg: Config) -> str | None:
             f"the schedule uses {est.scheduled_per_hour} of {est.budget} API calls an hour; "
             f"on-demand refreshes have {est.headroom} left"
         )
-    if est.budget > BASIC_PLAN_CALLS_PER_HOUR:
+    # a gateway override (simulator, proxy) may have another quota; the real cloud has this one
+    if est.budget > BASIC_PLAN_CALLS_PER_HOUR and cfg.isolarcloud.gateway is None:
         return (
             f"hourly_call_budget = {est.budget} is above the Basic plan's "
             f"{BASIC_PLAN_CALLS_PER_HOUR} calls an hour; E999 errors will follow"

@@ -1,19 +1,245 @@
-"""Command line: argument parsing, one function per command."""
+"""Command line: argument parsing, one function per command.
+
+Exit codes: 0 clean stop; 2 usage (argparse); 78 (EX_CONFIG) bad configuration or missing
+authorisation, as one line on stderr without a traceback; 1 anything unexpected.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from types import FrameType
 
 from bridge import __version__
+from bridge.config import Config, ConfigError
+from bridge.config_load import (
+    default_config_path,
+    default_state_dir,
+    load_config,
+    require_application_id,
+    require_cloud_credentials,
+)
+from bridge.energy_guard import EnergyGuard
+from bridge.isolarcloud.client import GatewayClient
+from bridge.isolarcloud.errors import AuthError, IsolarcloudError
+from bridge.isolarcloud.tokens import TokenStore, token_path
+from bridge.logging import configure_logging
+from bridge.readings import Device, Plant
+
+EX_CONFIG = 78
+Command = Callable[[argparse.Namespace], int]
+
+
+def _config(args: argparse.Namespace, *, cloud: bool = True) -> Config:
+    cfg = load_config(args.config)
+    if cloud:
+        require_cloud_credentials(cfg)
+    level = args.log_level or cfg.logging.level
+    configure_logging(level, cfg.logging.format)
+    return cfg
+
+
+def _store(args: argparse.Namespace) -> TokenStore:
+    return TokenStore(token_path(args.state_dir))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bridge.service import Service
+
+    service = Service(_config(args), args.state_dir)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        service.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return service.run()
+
+
+def cmd_auth_login(args: argparse.Namespace) -> int:
+    from bridge.onboarding import login
+
+    cfg = _config(args)
+    require_application_id(cfg)
+    tokens = login(cfg.isolarcloud, _store(args), code=args.code, redirect_url=args.redirect_url)
+    plants = ", ".join(tokens.auth_ps_list) or "none"
+    print(f"Authorised. Tokens saved in {_store(args).path}. Plants: {plants}")
+    return 0
+
+
+def cmd_auth_status(args: argparse.Namespace) -> int:
+    from bridge.onboarding import status_lines
+
+    _config(args, cloud=False)
+    store = _store(args)
+    for line in status_lines(store, time.time):
+        print(line)
+    return 0 if store.load() is not None else EX_CONFIG
+
+
+def cmd_plants(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    with GatewayClient(cfg.isolarcloud, _store(args)) as client:
+        plants = client.list_plants()
+        rows = [(plant, client.list_devices(plant.ps_id)) for plant in plants]
+    if args.json:
+        print(json.dumps([_plant_json(p, ds) for p, ds in rows], indent=2))
+        return 0
+    for plant, devices in rows:
+        power = f"{plant.install_power_w / 1000:g} kWp" if plant.install_power_w else "?"
+        print(f"{plant.ps_id:<12} {plant.name}  ({power}, {plant.tz})")
+        for d in devices:
+            print(f"    {d.slug:<24} type {d.device_type:<3} {d.model or ''}  {d.name}")
+    if not rows:
+        print("No plants are authorised: run `isolarcloud2mqtt auth login` and tick them.")
+    return 0
+
+
+def _plant_json(plant: Plant, devices: Sequence[Device]) -> dict[str, object]:
+    data = asdict(plant)
+    data["tz"] = str(plant.tz)
+    data["devices"] = [asdict(d) for d in devices]
+    return data
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from bridge.poller import Poller
+
+    cfg = _config(args)
+    with GatewayClient(cfg.isolarcloud, _store(args)) as client:
+        poller = Poller(client, cfg, EnergyGuard(None))
+        inventory = poller.load_inventory()
+        if args.plant and inventory.plant(args.plant) is None:
+            known = ", ".join(inventory.ps_ids) or "none"
+            raise ConfigError(f"plant {args.plant!r} is not authorised; known plants: {known}")
+        result = poller.poll(inventory, [args.plant] if args.plant else None)
+    out = [
+        {
+            "ps_id": r.ps_id,
+            "device": r.device.slug if r.device else None,
+            "ts": r.ts.isoformat() if r.ts else None,
+            "fetched_at": r.fetched_at.isoformat(),
+            "values": dict(r.values),
+        }
+        for r in result.readings
+    ]
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_config_init(args: argparse.Namespace) -> int:
+    from bridge.config_init import config_init
+
+    return config_init(args.config, force=args.force, stdin=sys.stdin, stdout=sys.stdout)
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> int:
+    from bridge.heartbeat import healthcheck
+
+    healthy, reason = healthcheck(args.state_dir)
+    print(reason)
+    return 0 if healthy else 1
+
+
+def cmd_simulator(args: argparse.Namespace) -> int:
+    from bridge.simulator import run_simulator
+
+    configure_logging(args.log_level or "info", "auto")
+    return run_simulator(args.host, args.port, args.seed, args.speed, args.plants)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bridge.demo import run_demo
+
+    return run_demo(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="isolarcloud2mqtt")
+    env = os.environ
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=default_config_path(env),
+        help="config file (default: $CONFIGURATION_DIRECTORY/config.toml or %(default)s)",
+    )
+    common.add_argument(
+        "--state-dir",
+        type=Path,
+        default=default_state_dir(env),
+        help="tokens and counters (default: $STATE_DIRECTORY or %(default)s)",
+    )
+    common.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+
+    parser = argparse.ArgumentParser(
+        prog="isolarcloud2mqtt",
+        description="Bridge Sungrow iSolarCloud (official OpenAPI) to MQTT.",
+        parents=[common],
+    )
     parser.add_argument("--version", action="version", version=f"isolarcloud2mqtt {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    add("run", cmd_run, "run the bridge daemon")
+    auth = sub.add_parser("auth", help="OAuth authorisation by the plant owner")
+    auth_sub = auth.add_subparsers(dest="auth_command", required=True, metavar="COMMAND")
+    login = auth_sub.add_parser("login", parents=[common], help="authorise the bridge")
+    login.add_argument("--code", help="the code from the redirect (non-interactive)")
+    login.add_argument("--redirect-url", help="the whole redirect URL (non-interactive)")
+    login.set_defaults(func=cmd_auth_login)
+    status = auth_sub.add_parser("status", parents=[common], help="token state and plants")
+    status.set_defaults(func=cmd_auth_status)
+    plants = add("plants", cmd_plants, "list authorised plants and their devices")
+    plants.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    read = add("read", cmd_read, "poll once and print the readings (no MQTT)")
+    read.add_argument("plant", nargs="?", help="one plant's ps_id (default: every plant)")
+    config = sub.add_parser("config", help="configuration helpers")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+    init = config_sub.add_parser("init", parents=[common], help="write a starter config")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_config_init)
+    add("healthcheck", cmd_healthcheck, "exit 0 when the daemon polled recently")
+    sim = add("simulator", cmd_simulator, "serve the built-in iSolarCloud simulator")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8000)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    sim.add_argument(
+        "--plants", type=int, default=0, help="a fleet of N plants (0: two demo plants)"
+    )
+    demo = add("demo", cmd_demo, "simulator + bridge (+ a private Mosquitto): see it work")
+    demo.add_argument("--speed", type=float, default=30.0, help="simulated seconds per second")
+    demo.add_argument("--interval", type=int, default=10, help="poll interval in real seconds")
+    demo.add_argument(
+        "--broker", metavar="HOST:PORT", help="use this broker instead of a private Mosquitto"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    return 0
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"isolarcloud2mqtt: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except AuthError as exc:
+        print(f"isolarcloud2mqtt: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except IsolarcloudError as exc:
+        print(f"isolarcloud2mqtt: iSolarCloud error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
