@@ -1,0 +1,146 @@
+"""The token lifecycle against the simulator: exchange, rotation, expiry quirks, threads."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from bridge.isolarcloud.client import PLANT_LIST, GatewayClient
+from bridge.isolarcloud.errors import CodeExchangeError
+from bridge.isolarcloud.oauth import MAX_MARGIN, SUSPECT_LIFETIME
+from tests.isolarcloud.conftest import EXCHANGE, REFRESH, Harness, assert_no_secret
+
+
+def test_exchange_saves_before_returning(harness: Harness) -> None:
+    with harness.client() as client:
+        tokens = harness.authorise(client)
+    assert harness.store.load() == tokens
+    assert tokens.expires_at - tokens.obtained_at == pytest.approx(172799)
+    assert tokens.refresh_expires_at - tokens.obtained_at == pytest.approx(30 * 86400)
+    assert set(tokens.auth_ps_list) == {"1122348203", "1122348217"}
+    assert tokens.auth_user
+    assert harness.sim.calls[EXCHANGE] == 1
+
+
+def test_proactive_refresh_one_hour_before_expiry(harness: Harness, client: GatewayClient) -> None:
+    first = client.oauth.access_token()
+    harness.clock.advance(172799 - MAX_MARGIN - 5)
+    assert client.oauth.access_token() == first
+    assert harness.sim.calls[REFRESH] == 0
+    harness.clock.advance(10)
+    second = client.oauth.access_token()
+    assert second != first
+    assert harness.sim.calls[REFRESH] == 1
+    assert client.oauth.access_token() == second
+    assert harness.sim.calls[REFRESH] == 1
+
+
+def test_rotated_tokens_are_on_disk_before_they_are_used(harness: Harness) -> None:
+    used: list[str] = []
+
+    def observe(request: httpx.Request) -> httpx.Response:
+        bearer = request.headers.get("Authorization", "")
+        if bearer:
+            saved = harness.store.load()
+            assert saved is not None and bearer == f"Bearer {saved.access_token}"
+            used.append(saved.access_token)
+        return harness.sim.handle(request)
+
+    with harness.client(observe) as client:
+        harness.authorise(client)
+        client.list_plants()
+        old = harness.store.load()
+        harness.sim.faults.add("e00003", count=1, path=PLANT_LIST)
+        client.list_plants()
+        new = harness.store.load()
+    assert old is not None and new is not None
+    assert new.refresh_token != old.refresh_token and new.access_token != old.access_token
+    assert used[-1] == new.access_token
+    assert harness.sim.calls[REFRESH] == 1
+
+
+def test_omitted_refresh_token_keeps_the_old_one(harness: Harness, client: GatewayClient) -> None:
+    before = harness.store.load()
+    assert before is not None
+    harness.sim.omit_refresh_token_next = True
+    token = client.oauth.force_refresh(before.access_token)
+    after = harness.store.load()
+    assert after is not None and token == after.access_token != before.access_token
+    assert after.refresh_token == before.refresh_token
+    assert after.refresh_expires_at == before.refresh_expires_at
+    client.oauth.force_refresh(token)  # the kept refresh token still works
+    assert harness.sim.calls[REFRESH] == 2
+
+
+def test_negative_expires_in_after_login_refreshes_once(harness: Harness) -> None:
+    harness.sim.next_expires_in = -5
+    with harness.client() as client:
+        harness.authorise(client)
+        token = client.oauth.access_token()
+        assert harness.sim.calls[REFRESH] == 1
+        for _ in range(5):
+            assert client.oauth.access_token() == token
+        assert harness.sim.calls[REFRESH] == 1
+
+
+def test_tiny_expires_in_on_refresh_does_not_loop(harness: Harness, client: GatewayClient) -> None:
+    stale = client.oauth.access_token()
+    harness.sim.next_expires_in = 3
+    token = client.oauth.force_refresh(stale)
+    for _ in range(5):
+        assert client.oauth.access_token() == token
+    assert harness.sim.calls[REFRESH] == 1
+    harness.clock.advance(SUSPECT_LIFETIME)  # trusted for a while, then renewed
+    assert client.oauth.access_token() != token
+    assert harness.sim.calls[REFRESH] == 2
+
+
+def test_concurrent_callers_cause_one_refresh(harness: Harness, client: GatewayClient) -> None:
+    harness.clock.advance(172799)
+    barrier = threading.Barrier(8)
+    results: list[str] = []
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(client.oauth.access_token())
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(results) == 8 and len(set(results)) == 1
+    assert harness.sim.calls[REFRESH] == 1
+
+
+def test_force_refresh_reuses_another_threads_refresh(
+    harness: Harness, client: GatewayClient
+) -> None:
+    stale = client.oauth.access_token()
+    fresh = client.oauth.force_refresh(stale)
+    assert client.oauth.force_refresh(stale) == fresh
+    assert harness.sim.calls[REFRESH] == 1
+
+
+def test_reused_code_says_start_again(harness: Harness) -> None:
+    code = harness.code()
+    with harness.client() as client:
+        client.oauth.exchange_code(code)
+        with pytest.raises(CodeExchangeError) as caught:
+            client.oauth.exchange_code(code)
+    assert caught.value.code == "2"
+    assert "start again" in caught.value.hint
+    assert code not in str(caught.value)
+    assert_no_secret(str(caught.value), harness, code)
+
+
+def test_redirect_mismatch_names_the_uri(harness: Harness) -> None:
+    code = harness.code("https://elsewhere.example/cb")
+    with harness.client() as client, pytest.raises(CodeExchangeError) as caught:
+        client.oauth.exchange_code(code)
+    assert caught.value.code == "5"
+    assert harness.cfg.redirect_uri in caught.value.hint
+    assert "developer portal" in caught.value.hint
+    assert_no_secret(str(caught.value), harness, code)
