@@ -16,7 +16,9 @@ from datetime import datetime
 from bridge.config import ConfigError, PointsConfig
 from bridge.conversions import (
     OPERATING_STATUS_OPTIONS,
+    UNIT_ALIASES,
     fraction_to_percent,
+    in_source_unit,
     mv_to_v,
     negate,
     operating_status,
@@ -407,10 +409,17 @@ def _number(value: object) -> float | None:
 
 
 def to_reading(raw: RawSnapshot, selection: Selection, fetched_at: datetime) -> Reading:
-    """Catalogue metrics in canonical units, extra points raw as `p<id>`; missing is None."""
+    """Catalogue metrics in canonical units, extra points raw as `p<id>`; missing is None.
+
+    A point whose point_dict unit is a scaled form of the documented one (kWh for Wh, kW
+    for W) is rescaled first, so a cloud that changes units cannot fake a 1000x jump.
+    """
     values: dict[str, MetricValue] = {}
     for metric in selection.metrics:
         number = _number(raw.values.get(metric.point_id))
+        info = raw.point_info.get(metric.point_id)
+        if number is not None and info is not None:
+            number = in_source_unit(number, info.unit, metric.source_unit)
         values[metric.key] = None if number is None else metric.convert(number)
     for point_id in selection.extra_point_ids:
         values[f"p{point_id}"] = _number(raw.values.get(point_id))
@@ -420,6 +429,7 @@ def to_reading(raw: RawSnapshot, selection: Selection, fetched_at: datetime) -> 
 def extra_metric(point_id: str, device_type: int, info: PointInfo | None) -> Metric:
     """The Metric of a user-added point: its unit from point_dict, no invented classes."""
     unit = info.unit.strip() if info else ""
+    unit = UNIT_ALIASES.get(unit, unit)
     return Metric(
         key=f"p{point_id}",
         point_id=point_id,

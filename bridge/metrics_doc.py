@@ -34,6 +34,8 @@ levels and part of Home Assistant unique ids.
 
 - **Units** are fixed: W, kWh, %, V, A, Hz, °C, var, VA, dBm. The cloud sends base
   units; Wh become kWh (/1000), fractions (SOC, SOH) become % (x100), cell mV become V.
+  When the reply's `point_dict` gives a scaled unit (kWh, kW) for a point documented in
+  Wh or W, the value is rescaled first, so a unit change in the cloud is no 1000x jump.
 - **Unknown is `null`**: a point the cloud leaves out, sends as `null`, `""` or `--`, or
   sends as text where a number belongs, is published as `null`, never as 0.
 - **Signs**: grid power is positive when importing from the grid, battery power and

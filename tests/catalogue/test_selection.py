@@ -135,3 +135,24 @@ def test_unknown_exclude_name_is_a_config_error_with_a_suggestion() -> None:
     assert "'zzzz'" in message
     assert "grid_power" not in message
     assert "\n" not in message
+
+
+def test_a_point_dict_unit_in_kilo_is_rescaled_before_conversion() -> None:
+    infos = {
+        "83024": PointInfo("83024", "Plant Total Yield", "kWh"),
+        "83033": PointInfo("83033", "Plant Power", "kW"),
+        "83022": PointInfo("83022", "Daily Yield of Plant", "Wh"),
+        "83067": PointInfo("83067", "Total Active Power of PV", "W/m²"),  # nonsense: ignored
+    }
+    values = point_values({"p83024": "108.5", "p83033": "3.2", "p83022": "9276", "p83067": "5"})
+    raw = RawSnapshot("4711", None, SAMPLED, values, infos)
+    reading = to_reading(raw, select(PLANT_LEVEL, PointsConfig()), FETCHED)
+    assert reading.values["energy_total"] == 108.5
+    assert reading.values["power"] == 3200.0
+    assert reading.values["energy_today"] == 9.276
+    assert reading.values["pv_power"] == 5.0
+
+
+def test_extra_metric_spells_celsius_the_way_home_assistant_does() -> None:
+    m = extra_metric("13019", ESS, PointInfo("13019", "Internal Air Temperature", "℃"))
+    assert m.unit == "°C"
