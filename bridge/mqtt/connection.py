@@ -78,11 +78,13 @@ class MqttConnection:
         *,
         client_id_suffix: str = "",
         ha_delay: Callable[[], float] = random_ha_delay,
+        reconnect_max_delay: int = RECONNECT_MAX_DELAY,
     ) -> None:
         self._cfg = cfg
         self._topics = topics
         self._on_message = on_message
         self._ha_delay = ha_delay
+        self._reconnect_max_delay = reconnect_max_delay
         self._client_id = cfg.client_id + client_id_suffix
         # One lock serialises "record + send" against "connect + resend everything", so a
         # stale value from a republish can never overtake a newer one. It is never taken
@@ -108,9 +110,10 @@ class MqttConnection:
     def v5(self) -> bool:
         return self._cfg.protocol == "5"
 
-    def retained_topics(self) -> list[str]:
+    def retained(self) -> dict[str, bytes]:
+        """The retained set as recorded: latest payload per topic (b"" = clear pending)."""
         with self._lock:
-            return list(self._retained)
+            return {topic: entry.payload for topic, entry in self._retained.items()}
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
@@ -142,7 +145,7 @@ class MqttConnection:
             if cfg.tls.insecure:
                 client.tls_insecure_set(True)
         client.will_set(self._topics.bridge_state, OFFLINE, qos=1, retain=True)
-        client.reconnect_delay_set(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
+        client.reconnect_delay_set(RECONNECT_MIN_DELAY, self._reconnect_max_delay)
         client.on_connect = self._handle_connect
         client.on_connect_fail = self._handle_connect_fail
         client.on_disconnect = self._handle_disconnect
