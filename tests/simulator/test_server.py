@@ -1,0 +1,133 @@
+"""The simulator over real HTTP on loopback, including the authorisation pages."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+
+from bridge.simulator import (
+    DEMO_APP_KEY,
+    DEMO_APPLICATION_ID,
+    DEMO_REDIRECT_URI,
+    DEMO_SECRET_KEY,
+    Simulator,
+    SimulatorServer,
+    config_snippet,
+    serve,
+)
+from tests.simulator.conftest import HYBRID
+from tests.support.broker import wait_until
+
+
+@pytest.fixture
+def server() -> Iterator[SimulatorServer]:
+    srv = serve(Simulator())
+    yield srv
+    srv.close()
+
+
+def _consent_url(server: SimulatorServer, **extra: str) -> str:
+    params = {
+        "cloudId": "3",
+        "applicationId": str(DEMO_APPLICATION_ID),
+        "redirectUrl": DEMO_REDIRECT_URI,
+        **extra,
+    }
+    return f"{server.url}/authorized-app?{urlencode(params)}"
+
+
+def test_full_flow_over_http(server: SimulatorServer) -> None:
+    with httpx.Client(base_url=server.url, timeout=5) as client:
+        page = client.get("/", params={"state": "s1"})
+        assert page.status_code == 200 and "location.hash" in page.text
+        consent = client.get(_consent_url(server, state="s1"))
+        assert consent.status_code == 302
+        location = urlsplit(consent.headers["location"])
+        assert f"{location.scheme}://{location.netloc}{location.path}" == DEMO_REDIRECT_URI
+        query = parse_qs(location.query)
+        assert query["state"] == ["s1"] and len(query["code"][0]) == 6
+        headers = {"x-access-key": DEMO_SECRET_KEY}
+        token = client.post(
+            "/openapi/apiManage/token",
+            headers=headers,
+            json={
+                "appkey": DEMO_APP_KEY,
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "redirect_uri": DEMO_REDIRECT_URI,
+            },
+        ).json()
+        assert token["result_code"] == "1"
+        headers["authorization"] = f"Bearer {token['access_token']}"
+        reply = client.post(
+            "/openapi/platform/getPowerStationRealTimeData",
+            headers=headers,
+            json={"appkey": DEMO_APP_KEY, "ps_id_list": [HYBRID], "point_id_list": ["83033"]},
+        )
+        assert reply.headers["content-type"].startswith("application/json")
+        assert reply.json()["result_data"]["device_point_list"][0]["ps_id"] == HYBRID
+        assert "x-ratelimit-remaining" in reply.headers
+
+
+def test_wrong_application_id_shows_an_error_page(server: SimulatorServer) -> None:
+    reply = httpx.get(_consent_url(server, applicationId="815"), timeout=5)
+    assert reply.status_code == 200 and "location" not in reply.headers
+    assert "Authorization failed" in reply.text
+
+
+def test_timeout_fault_stalls_without_blocking_other_requests(server: SimulatorServer) -> None:
+    server.sim.faults.add("timeout", path="/openapi/platform/getDeviceRealTimeData", delay=3)
+    outcome: list[BaseException] = []
+
+    def stalled() -> None:
+        try:
+            httpx.post(f"{server.url}/openapi/platform/getDeviceRealTimeData", json={}, timeout=1.0)
+        except httpx.TimeoutException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=stalled)
+    thread.start()
+    wait_until(lambda: server.sim.faults.pending() == 0, 5, "the stalled call to arrive")
+    started = time.monotonic()
+    assert httpx.get(f"{server.url}/timestamp", timeout=5).status_code == 200
+    assert time.monotonic() - started < 1.0
+    thread.join(timeout=5)
+    assert len(outcome) == 1 and isinstance(outcome[0], httpx.ReadTimeout)
+
+
+def test_config_snippet_points_at_the_server(server: SimulatorServer) -> None:
+    snippet = config_snippet(server.url)
+    assert f'gateway = "{server.url}"' in snippet
+    assert f"application_id = {DEMO_APPLICATION_ID}" in snippet
+
+
+def test_run_simulator_serves_until_sigterm() -> None:
+    code = (
+        "from bridge.simulator import run_simulator\n"
+        "raise SystemExit(run_simulator('127.0.0.1', 0, 1, 60.0, 3))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)", first)
+        assert match, first
+        assert "3 plants" in first
+        assert httpx.get(f"{match.group(1)}/timestamp", timeout=5).json()["result_code"] == "1"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        rest = proc.stdout.read()
+        assert f'gateway = "{match.group(1)}"' in rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
