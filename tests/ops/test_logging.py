@@ -195,3 +195,10 @@ def test_reconfiguring_replaces_the_handler() -> None:
 def test_unknown_level_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown log level 'loud'"):
         configure_logging("loud", "json", io.StringIO())
+
+
+def test_positional_arguments_are_formatted() -> None:
+    stream = io.StringIO()
+    configure_logging("info", "json", stream, secrets=SecretRegistry())
+    structlog.get_logger("t").info("polled %d plants", 3)
+    assert json.loads(stream.getvalue())["event"] == "polled 3 plants"
