@@ -27,12 +27,19 @@ class Notifier:
         return bool(self._address)
 
     def notify(self, *lines: str) -> bool:
-        """Send one datagram; False (and nothing sent) when not under systemd."""
+        """Send one datagram; False when not under systemd or the socket is unreachable.
+
+        Like libsystemd's sd_notify, a failure never raises: a status line is not worth
+        stopping the daemon for, and a lost watchdog ping is systemd's to act on.
+        """
         if not self._address:
             return False
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-            sock.connect(self._address)
-            sock.sendall("\n".join(lines).encode())
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+                sock.connect(self._address)
+                sock.sendall("\n".join(lines).encode())
+        except OSError:
+            return False
         return True
 
     def ready(self, status: str | None = None) -> bool:
