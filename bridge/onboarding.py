@@ -79,11 +79,6 @@ def login(
                     f"{cfg.redirect_uri!r}: make them the same, then start again",
                 ) from None
             raise
-    stdout.write(
-        f"Authorised: {len(tokens.auth_ps_list)} plant(s) "
-        f"({', '.join(tokens.auth_ps_list) or 'none listed'}). Tokens saved to {store.path}\n"
-    )
-    stdout.flush()
     return tokens
 
 

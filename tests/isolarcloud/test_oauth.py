@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import httpx
@@ -144,3 +145,26 @@ def test_redirect_mismatch_names_the_uri(harness: Harness) -> None:
     assert harness.cfg.redirect_uri in caught.value.hint
     assert "developer portal" in caught.value.hint
     assert_no_secret(str(caught.value), harness, code)
+
+
+def test_token_fields_only_at_the_top_level_are_read(harness: Harness) -> None:
+    """Some replies carry the token fields only beside the envelope (pysolarcloud's view)."""
+
+    def top_level_only(request: httpx.Request) -> httpx.Response:
+        response = harness.sim.handle(request)
+        if request.url.path not in (EXCHANGE, REFRESH):
+            return response
+        body = json.loads(response.content)
+        data = body["result_data"]
+        for name in ("access_token", "refresh_token", "expires_in"):
+            body[name] = data.pop(name)
+        return httpx.Response(200, json=body)
+
+    with harness.client(top_level_only) as client:
+        tokens = harness.authorise(client)
+        assert tokens.expires_at - tokens.obtained_at == pytest.approx(172799)
+        fresh = client.oauth.force_refresh(tokens.access_token)
+        assert len(client.list_plants()) == 2
+    saved = harness.store.load()
+    assert saved is not None and saved.access_token == fresh
+    assert saved.refresh_token != tokens.refresh_token

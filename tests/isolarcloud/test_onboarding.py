@@ -73,7 +73,7 @@ def test_login_through_the_loopback_listener(served: Harness) -> None:
     assert "close this tab" in browser.page
     assert served.store.load() == tokens
     assert set(tokens.auth_ps_list) == {"1122348203", "1122348217"}
-    assert "Authorised: 2 plant(s)" in stdout.getvalue()
+    assert "Waiting for the browser to come back to http://127.0.0.1:" in stdout.getvalue()
     assert_no_secret(stdout.getvalue(), served)
 
 
