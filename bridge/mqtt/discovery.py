@@ -47,10 +47,11 @@ class HealthSensor:
     state_class: str | None = None
 
 
-# The keys of the health JSON these read are part of the topic contract (docs/topics.md).
+# The keys of the health JSON (bridge/health.py) these read are part of the topic contract.
 HEALTH_SENSORS = (
-    HealthSensor("last_poll", "Last poll", "{{ value_json.last_poll.start }}", "timestamp"),
+    HealthSensor("last_poll", "Last poll", "{{ value_json.last_poll.started_at }}", "timestamp"),
     HealthSensor("last_poll_result", "Last poll result", "{{ value_json.last_poll.result }}"),
+    HealthSensor("last_data", "Last data", "{{ value_json.data_ts }}", "timestamp"),
     HealthSensor(
         "api_calls_last_hour",
         "API calls last hour",
