@@ -134,6 +134,8 @@ class GatewayClient:
         wanted = [plant.ps_id for plant in plants]
         points = _point_ids(point_ids)
         collected: dict[str, _Collected] = {}
+        if not wanted:
+            return {}
         for batch in chunks(points, MAX_POINTS):
             body = {"ps_id_list": wanted, "point_id_list": batch, "is_get_point_dict": "1"}
             data = self._call(PLANT_REALTIME, body)

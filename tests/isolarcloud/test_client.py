@@ -131,3 +131,12 @@ def test_calls_last_hour_counts_every_call(harness: Harness) -> None:
 def test_server_time(harness: Harness) -> None:
     with harness.client() as client:
         assert abs((client.server_time() - harness.clock.now()).total_seconds()) < 2
+
+
+def test_nothing_to_ask_costs_no_call(harness: Harness, client: GatewayClient) -> None:
+    plants = client.list_plants()
+    before = harness.sim.total_calls
+    assert client.plant_realtime([], PLANT_POINTS) == {}
+    assert client.plant_realtime(plants, []) == {}
+    assert client.device_realtime([], {14: ["13011"]}, {}) == {}
+    assert harness.sim.total_calls == before

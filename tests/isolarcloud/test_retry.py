@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from structlog.testing import capture_logs
 
 from bridge.isolarcloud.client import PLANT_LIST, GatewayClient
 from bridge.isolarcloud.errors import (
@@ -129,3 +130,22 @@ def test_wrong_secret_is_an_app_config_error(harness: Harness, client: GatewayCl
         bad.list_plants()
     assert caught.value.code == "E912"
     assert_no_secret(str(caught.value), harness, "0" * 32)
+
+
+def test_logs_have_stable_events_and_no_secrets(harness: Harness, client: GatewayClient) -> None:
+    with capture_logs() as logs:
+        harness.sim.faults.add("http_500", count=1, path=PLANT_LIST)
+        harness.sim.faults.add("e00003", count=1, path=PLANT_LIST)
+        client.list_plants()
+        harness.sim.faults.add("e999", count=1, path=PLANT_LIST)
+        with pytest.raises(RateLimitedError):
+            client.list_plants()
+        tokens = harness.store.load()
+        harness.sim.revoke()
+        with pytest.raises(AuthorizationDeadError):
+            client.list_plants()
+    events = [entry["event"] for entry in logs]
+    for event in ("api.retry", "auth.refreshed", "api.rate_limited", "auth.refresh_failed"):
+        assert event in events
+    assert tokens is not None
+    assert_no_secret(repr(logs), harness, tokens.access_token, tokens.refresh_token)
