@@ -16,9 +16,10 @@ import httpx
 
 from bridge.simulator import webpage
 from bridge.simulator.clock import SimClock
-from bridge.simulator.endpoints import ENDPOINTS, Query
+from bridge.simulator.endpoints import PLATFORM_ENDPOINTS, Endpoint, Query
 from bridge.simulator.envelope import ApiError, envelope, json_response
 from bridge.simulator.faults import Fault, Faults
+from bridge.simulator.history import HISTORY_ENDPOINTS
 from bridge.simulator.oauth import Issued, OAuthError, OAuthState
 from bridge.simulator.physics import PlantModel
 from bridge.simulator.plants import SimPlant, default_fleet
@@ -33,6 +34,7 @@ REFRESH_PATH = "/openapi/apiManage/refreshToken"
 PLATFORM = "/openapi/platform/"
 REAL_SERVER = "isolarcloud_sim.real_server"  # request extension set by server.py
 BURST_CAPACITY = 15
+ENDPOINTS: dict[str, Endpoint] = {**PLATFORM_ENDPOINTS, **HISTORY_ENDPOINTS}
 
 
 @dataclass(frozen=True, slots=True)

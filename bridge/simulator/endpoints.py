@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bridge.simulator.envelope import ApiError
-from bridge.simulator.physics import STEP_S, Frame, PlantModel, floor_step
+from bridge.simulator.params import (
+    POINT_TIME,
+    as_int,
+    as_list,
+    csv,
+    page,
+    point_id_list,
+    wants_dict,
+)
+from bridge.simulator.physics import Frame, PlantModel
 from bridge.simulator.plants import TYPE_NAMES, SimDevice, SimPlant
 from bridge.simulator.points import PLANT_TYPE, point_dict, point_value
 
-MAX_POINTS = 100
 MAX_DETAIL_IDS = 20
-MAX_HISTORY_ITEMS = 50
-MAX_MINUTE_SPAN = timedelta(hours=3)
 LIST_TIME = "%Y-%m-%d %H:%M:%S"
-POINT_TIME = "%Y%m%d%H%M%S"
 
 
 @dataclass(slots=True)
@@ -34,67 +39,6 @@ class Query:
 
 
 Endpoint = Callable[[Query], Any]
-
-
-# -- request parsing -----------------------------------------------------------------
-
-
-def _missing(key: str) -> ApiError:
-    return ApiError("009", f"er_missing_parameter:{key}")
-
-
-def _invalid(key: str) -> ApiError:
-    return ApiError("010", f"er_parameter_value_invalid:{key}")
-
-
-def _int(body: dict[str, Any], key: str) -> int:
-    value = body.get(key)
-    if value is None or value == "":
-        raise _missing(key)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _invalid(key) from None
-
-
-def _list(body: dict[str, Any], key: str, *, required: bool = True) -> list[str]:
-    value = body.get(key)
-    if value is None or value in ([], ""):
-        if required:
-            raise _missing(key)
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise _invalid(key)
-    return [str(v) for v in value]
-
-
-def _csv(value: Any) -> list[str]:
-    if isinstance(value, int):
-        return [str(value)]
-    if not isinstance(value, str):
-        return []
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _point_ids(body: dict[str, Any]) -> list[str]:
-    ids = _list(body, "point_id_list")
-    if len(ids) > MAX_POINTS:
-        raise ApiError("010", "Parameters point_id_list size is over 100")
-    return ids
-
-
-def _wants_dict(body: dict[str, Any]) -> bool:
-    return str(body.get("is_get_point_dict", "")) == "1"
-
-
-def _page(body: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
-    page, size = _int(body, "page"), _int(body, "size")
-    if page < 1:
-        raise _invalid("page")
-    if size < 1:
-        raise _invalid("size")
-    start = (page - 1) * size
-    return {"pageList": items[start : start + size], "row_count": len(items)}
 
 
 def _plant_by_id(q: Query, ps_id: str) -> SimPlant | None:
@@ -130,20 +74,20 @@ def _plant_card(q: Query, p: SimPlant) -> dict[str, Any]:
 
 def query_power_station_list(q: Query) -> dict[str, Any]:
     # Only "normal" plants unless valid_flag asks for more, as on the real service.
-    flags = {int(f) for f in _csv(q.body.get("valid_flag")) if f.isdigit()} or {1}
-    types = {int(t) for t in _csv(q.body.get("ps_type")) if t.isdigit()}
+    flags = {int(f) for f in csv(q.body.get("valid_flag")) if f.isdigit()} or {1}
+    types = {int(t) for t in csv(q.body.get("ps_type")) if t.isdigit()}
     name = str(q.body.get("ps_name") or "").lower()
     items = [
         _plant_card(q, p)
         for p in sorted(q.plants.values(), key=lambda p: p.ps_id)
         if p.valid_flag in flags and (not types or p.ps_type in types) and name in p.ps_name.lower()
     ]
-    return _page(q.body, items)
+    return page(q.body, items)
 
 
 def get_power_station_detail(q: Query) -> dict[str, Any]:
-    ids = _csv(q.body.get("ps_ids"))
-    sns = _csv(q.body.get("sns"))
+    ids = csv(q.body.get("ps_ids"))
+    sns = csv(q.body.get("sns"))
     if len(ids) > MAX_DETAIL_IDS or len(sns) > MAX_DETAIL_IDS:
         return {"code": "5", "data_list": [], "not_authorization_ps_list": []}
     if not ids and sns:
@@ -217,13 +161,15 @@ def _comm_sn(p: SimPlant) -> str | None:
 
 
 def get_device_list(q: Query) -> dict[str, Any]:
-    plant = _plant_by_id(q, str(_int(q.body, "ps_id")))
-    types = {int(t) for t in _list(q.body, "device_type_list", required=False) if str(t).isdigit()}
+    plant = _plant_by_id(q, str(as_int(q.body, "ps_id")))
+    types = {
+        int(t) for t in as_list(q.body, "device_type_list", required=False) if str(t).isdigit()
+    }
     firmware = str(q.body.get("is_get_firmware_version", "")) == "1"
     devices = (
         [] if plant is None else [d for d in plant.devices if not types or d.device_type in types]
     )
-    return _page(q.body, [_device_card(plant, d, firmware) for d in devices if plant])
+    return page(q.body, [_device_card(plant, d, firmware) for d in devices if plant])
 
 
 def _device_card(p: SimPlant, d: SimDevice, firmware: bool) -> dict[str, Any]:
@@ -256,8 +202,8 @@ def _device_card(p: SimPlant, d: SimDevice, firmware: bool) -> dict[str, Any]:
 
 
 def get_power_station_real_time_data(q: Query) -> dict[str, Any]:
-    ps_ids = _list(q.body, "ps_id_list")
-    point_ids = _point_ids(q.body)
+    ps_ids = as_list(q.body, "ps_id_list")
+    point_ids = point_id_list(q.body)
     items, failed = [], []
     for ps_id in ps_ids:
         plant = _plant_by_id(q, ps_id)
@@ -275,16 +221,16 @@ def get_power_station_real_time_data(q: Query) -> dict[str, Any]:
             item[f"p{pid}"] = point_value(PLANT_TYPE, pid, frame, plant, None)
         items.append(item)
     data: dict[str, Any] = {"device_point_list": items, "fail_ps_id_list": failed}
-    if _wants_dict(q.body):
+    if wants_dict(q.body):
         data["point_dict"] = point_dict(PLANT_TYPE, point_ids)
     return data
 
 
 def get_device_real_time_data(q: Query) -> dict[str, Any]:
-    device_type = _int(q.body, "device_type")
-    point_ids = _point_ids(q.body)
-    ps_keys = _list(q.body, "ps_key_list", required=False)
-    sns = _list(q.body, "sn_list", required=False)
+    device_type = as_int(q.body, "device_type")
+    point_ids = point_id_list(q.body)
+    ps_keys = as_list(q.body, "ps_key_list", required=False)
+    sns = as_list(q.body, "sn_list", required=False)
     if not ps_keys and not sns:
         raise ApiError("009", "er_missing_parameter:ps_key_list")
     by_key = {d.ps_key: (p, d) for p in q.plants.values() for d in p.devices}
@@ -317,79 +263,15 @@ def get_device_real_time_data(q: Query) -> dict[str, Any]:
         "illegal_ps_key_list": [k for k in ps_keys if k not in by_key],
         "illgal_sn_list": [s for s in sns if s not in by_sn],  # sic, as documented
     }
-    if _wants_dict(q.body):
+    if wants_dict(q.body):
         data["point_dict"] = point_dict(device_type, point_ids)
     return data
 
 
-# -- history ---------------------------------------------------------------------------
-
-
-def _stamp(body: dict[str, Any], key: str) -> datetime:
-    value = body.get(key)
-    if not value:
-        raise _missing(key)
-    try:
-        return datetime.strptime(str(value), POINT_TIME)
-    except ValueError:
-        raise _invalid(key) from None
-
-
-def get_power_station_point_minute_data_list(q: Query) -> dict[str, Any]:
-    ps_ids = _list(q.body, "ps_id_list")
-    points = [p.removeprefix("p") for p in _csv(q.body.get("points"))]
-    if not points:
-        raise _missing("points")
-    if len(ps_ids) > MAX_HISTORY_ITEMS or len(points) > MAX_HISTORY_ITEMS:
-        raise ApiError("010", "er_parameter_value_invalid:at most 50 plants and 50 points")
-    start, end = _stamp(q.body, "start_time_stamp"), _stamp(q.body, "end_time_stamp")
-    if end < start or end - start > MAX_MINUTE_SPAN:
-        raise ApiError("010", "er_parameter_value_invalid:time span must be within 3 hours")
-    interval_text = str(q.body.get("minute_interval") or "5")
-    interval = int(interval_text) if interval_text.isdigit() else 0
-    if interval < 5 or interval % 5:
-        raise _invalid("minute_interval")
-    data: dict[str, Any] = {}
-    illegal = []
-    for ps_id in ps_ids:
-        plant = _plant_by_id(q, ps_id)
-        if plant is None:
-            illegal.append(ps_id)
-            continue
-        data[str(plant.ps_id)] = list(
-            _series(q, plant, start=start, end=end, interval=interval, points=points)
-        )
-    data["illegal_ps_id_list"] = illegal
-    if _wants_dict(q.body):
-        data["point_dict"] = point_dict(PLANT_TYPE, points)
-    return data
-
-
-def _series(
-    q: Query, plant: SimPlant, *, start: datetime, end: datetime, interval: int, points: list[str]
-) -> Iterable[dict[str, Any]]:
-    """Frames of the window in plant-local time; nothing from today onwards."""
-    model = q.models[plant.ps_id]
-    today = model.frame_at(q.now).time.date()
-    first = floor_step(start.replace(tzinfo=plant.tz))
-    last = floor_step(end.replace(tzinfo=plant.tz))
-    for step in range(first, last + 1, interval * 60 // STEP_S):
-        frame = model.stored(step)
-        if frame is None or frame.time.date() >= today:
-            continue
-        row: dict[str, Any] = {"time_stamp": frame.time.strftime(POINT_TIME)}
-        for pid in points:
-            value = point_value(PLANT_TYPE, pid, frame, plant, None)
-            if value is not None:  # points without data are left out of a frame
-                row[f"p{pid}"] = value
-        yield row
-
-
-ENDPOINTS: dict[str, Endpoint] = {
+PLATFORM_ENDPOINTS: dict[str, Endpoint] = {
     "queryPowerStationList": query_power_station_list,
     "getPowerStationDetail": get_power_station_detail,
     "getDeviceListByPsId": get_device_list,
     "getPowerStationRealTimeData": get_power_station_real_time_data,
     "getDeviceRealTimeData": get_device_real_time_data,
-    "getPowerStationPointMinuteDataList": get_power_station_point_minute_data_list,
 }

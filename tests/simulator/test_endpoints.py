@@ -205,3 +205,30 @@ def test_minute_history_windows_and_no_data_for_today(authed: Cloud) -> None:
         **body,
     )
     assert wide["result_code"] == "010"
+
+
+def test_device_minute_history(authed: Cloud) -> None:
+    authed.sim.clock.advance(86400)
+    data = authed.data(
+        "getDevicePointMinuteDataList",
+        ps_key_list=[BATTERY, "1_43_1_1"],
+        points="p58604,p99",
+        start_time_stamp="20260621020000",
+        end_time_stamp="20260621030000",
+        is_get_point_dict="1",
+    )["result_data"]
+    rows = data[BATTERY]
+    assert len(rows) == 13 and rows[0]["time_stamp"] == "20260621020000"
+    assert all(0.1 <= float(r["p58604"]) <= 1 and "p99" not in r for r in rows)
+    assert data["illegal_ps_key_list"] == ["1_43_1_1"]
+    assert data["point_dict"] == [
+        {"point_id": 58604, "point_name": "Battery Level (SOC)", "point_unit": ""}
+    ]
+    mixed = authed.data(
+        "getDevicePointMinuteDataList",
+        ps_key_list=[BATTERY, METER],
+        points="p58604",
+        start_time_stamp="20260621020000",
+        end_time_stamp="20260621030000",
+    )
+    assert mixed["result_code"] == "010"
