@@ -80,7 +80,8 @@ class Service:
         self._rng = rng or random.Random()
         self.notifier = notifier or Notifier()
         self.topics = Topics(cfg.mqtt.base_topic, cfg.homeassistant.prefix)
-        self.commands: queue.Queue[tuple[float, Incoming]] = queue.Queue()
+        # None is the wake-up call of stop()
+        self.commands: queue.Queue[tuple[float, Incoming] | None] = queue.Queue()
         self.conn = MqttConnection(cfg.mqtt, self.topics, self._hand_over)
         self.publisher = Publisher(self.conn, cfg, self.topics, state_dir / "published.json")
         self.store = TokenStore(token_path(state_dir))
@@ -106,6 +107,7 @@ class Service:
 
     def stop(self) -> None:
         self._stop.set()
+        self.commands.put(None)
 
     def run(self) -> int:
         """Run until stop(); returns the process exit code."""
@@ -155,14 +157,14 @@ class Service:
             self._reload_tokens_if_changed()
             wait = min(self._next_poll - self._monotonic(), self._max_wake())
             try:
-                arrived, msg = self.commands.get(timeout=max(0.0, wait))
+                item = self.commands.get(timeout=max(0.0, wait))
             except queue.Empty:
-                pass
-            else:
-                self._handle_commands([(arrived, msg), *self._drain()])
-                continue
+                item = None
             if self._stop.is_set():
                 return
+            if item is not None:
+                self._handle_commands([item, *self._drain()])
+                continue
             if self._monotonic() >= self._next_poll:
                 self._scheduled_poll()
 
@@ -171,12 +173,14 @@ class Service:
         return min(MAX_IDLE_WAKE_S, interval) if interval else MAX_IDLE_WAKE_S
 
     def _drain(self) -> list[tuple[float, Incoming]]:
-        items = []
+        items: list[tuple[float, Incoming]] = []
         while True:
             try:
-                items.append(self.commands.get_nowait())
+                item = self.commands.get_nowait()
             except queue.Empty:
                 return items
+            if item is not None:
+                items.append(item)
 
     def _scheduled_poll(self) -> None:
         delay = self._poll(None)
@@ -460,12 +464,15 @@ class Service:
             data_ts=data_ts.isoformat() if data_ts else None,
         )
 
+    def poll_cost(self) -> int:
+        """API calls one poll of every plant costs with the current inventory."""
+        return self._poller.estimate(self.inventory).per_poll if self._poller else 0
+
     def _budget_wait(self) -> float:
         """Seconds to hold a refresh so that it cannot push the hour past the budget."""
-        if self._poller is None or self._client is None:
+        if self._client is None:
             return 0.0
-        cost = self._poller.estimate(self.inventory).per_poll
-        if self._client.calls_last_hour() + cost <= self.cfg.poll.hourly_call_budget:
+        if self._client.calls_last_hour() + self.poll_cost() <= self.cfg.poll.hourly_call_budget:
             return 0.0
         return float(self.cfg.poll.min_refresh_interval)
 
