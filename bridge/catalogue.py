@@ -63,6 +63,8 @@ _KINDS: dict[str, _Kind] = {
     "power_factor": _Kind("", None, "power_factor", "measurement", 2),
     "irradiance": _Kind("W/m²", "W/m²", "irradiance", "measurement", 0),
     "rssi": _Kind("dBm", "dBm", "signal_strength", "measurement", 0),
+    # a number whose unit no source documents: published bare, without a class
+    "plain": _Kind("", None, None, "measurement", 0),
     "status": _Kind(
         "code", None, "enum", None, None, operating_status, options=OPERATING_STATUS_OPTIONS
     ),
@@ -330,7 +332,7 @@ def _comm_module() -> list[Metric]:
             "wireless_signal_strength",
             23001,
             "Wireless signal strength",
-            "rssi",
+            "plain",
             enabled=False,
             diagnostic=True,
         ),
