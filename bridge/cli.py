@@ -31,6 +31,7 @@ from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import AuthError, IsolarcloudError
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.logging import configure_logging
+from bridge.onboarding import LoginError
 from bridge.readings import Device, Plant
 
 EX_CONFIG = 78
@@ -234,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"isolarcloud2mqtt: {exc}", file=sys.stderr)
         return EX_CONFIG
-    except AuthError as exc:
+    except (AuthError, LoginError) as exc:
         print(f"isolarcloud2mqtt: {exc}", file=sys.stderr)
         return EX_CONFIG
     except IsolarcloudError as exc:

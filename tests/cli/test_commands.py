@@ -1,0 +1,182 @@
+"""The command line as a new user drives it: real processes, the simulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_SECRET_KEY, Simulator, serve
+from bridge.simulator.server import SimulatorServer
+from tests.e2e.harness import SIM_START
+from tests.support.broker import MosquittoBroker, Watcher, retained_snapshot, wait_until
+
+
+def write_config(path: Path, gateway: str, broker: MosquittoBroker | None = None) -> Path:
+    mqtt = f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n' if broker else ""
+    path.write_text(
+        "[isolarcloud]\n"
+        'region = "eu"\n'
+        f'app_key = "{DEMO_APP_KEY}"\n'
+        f"application_id = {DEMO_APPLICATION_ID}\n"
+        'redirect_uri = "http://localhost:8765/callback"\n'
+        f'gateway = "{gateway}"\n' + mqtt
+    )
+    return path
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bridge", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def cloud() -> Iterator[tuple[Simulator, SimulatorServer]]:
+    from bridge.simulator import SimClock
+
+    sim = Simulator(clock=SimClock(start=SIM_START))
+    server = serve(sim)
+    yield sim, server
+    server.close()
+
+
+@pytest.fixture
+def user_env(tmp_path: Path) -> dict[str, str]:
+    """The secret comes from the environment, as a user's shell or a unit would give it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STATE_", "CONFIGURATION_"))}
+    env["ISOLARCLOUD_SECRET_KEY"] = DEMO_SECRET_KEY
+    return env
+
+
+def test_version() -> None:
+    result = cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("isolarcloud2mqtt ")
+
+
+def test_auth_login_then_plants_then_read(
+    tmp_path: Path, cloud: tuple[Simulator, SimulatorServer], user_env: dict[str, str]
+) -> None:
+    sim, server = cloud
+    config = write_config(tmp_path / "config.toml", server.url)
+    where = ["--config", str(config), "--state-dir", str(tmp_path / "state")]
+
+    status = cli("auth", "status", *where, env=user_env)
+    assert status.returncode == 78
+
+    redirect = sim.authorize("http://localhost:8765/callback")
+    login = cli("auth", "login", *where, "--redirect-url", redirect, env=user_env)
+    assert login.returncode == 0, login.stderr
+    assert "Authorised" in login.stdout
+    assert (tmp_path / "state" / "tokens.toml").stat().st_mode & 0o777 == 0o600
+
+    status = cli("auth", "status", *where, env=user_env)
+    assert status.returncode == 0, status.stderr
+    ids = [str(p.ps_id) for p in sim.plants]
+    assert all(ps_id in status.stdout for ps_id in ids)
+
+    plants = cli("plants", "--json", *where, env=user_env)
+    assert plants.returncode == 0, plants.stderr
+    listed = json.loads(plants.stdout)
+    assert [p["ps_id"] for p in listed] == ids
+    assert {d["device_type"] for d in listed[0]["devices"]} >= {14, 43, 7}
+
+    table = cli("plants", *where, env=user_env)
+    assert ids[0] in table.stdout
+
+    read = cli("read", ids[1], *where, env=user_env)
+    assert read.returncode == 0, read.stderr
+    readings = json.loads(read.stdout)
+    assert {r["ps_id"] for r in readings} == {ids[1]}
+    assert any(r["device"] is None and "energy_total" in r["values"] for r in readings)
+
+    # a reused code is refused with the fix, not a traceback
+    again = cli("auth", "login", *where, "--redirect-url", redirect, env=user_env)
+    assert again.returncode == 78
+    assert "Traceback" not in again.stderr
+    assert "again" in again.stderr.lower()
+
+
+def test_bad_config_exits_78_with_one_line(tmp_path: Path, user_env: dict[str, str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[isolarcloud]\nregion = "europe"\n')
+    result = cli("plants", "--config", str(config), env=user_env)
+    assert result.returncode == 78
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "region" in lines[0]
+    assert "europe" in lines[0]
+    assert "cn, intl, eu, au, in" in lines[0]
+
+
+def test_run_without_authorisation_exits_78(
+    tmp_path: Path, cloud: tuple[Simulator, SimulatorServer], user_env: dict[str, str]
+) -> None:
+    config = write_config(tmp_path / "config.toml", cloud[1].url)
+    result = cli("run", "--config", str(config), "--state-dir", str(tmp_path / "s"), env=user_env)
+    assert result.returncode == 78
+    assert "auth login" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sigterm_in_the_middle_of_a_poll(
+    tmp_path: Path,
+    cloud: tuple[Simulator, SimulatorServer],
+    broker: MosquittoBroker,
+    user_env: dict[str, str],
+) -> None:
+    sim, server = cloud
+    config = write_config(tmp_path / "config.toml", server.url, broker)
+    state = tmp_path / "state"
+    where = ["--config", str(config), "--state-dir", str(state)]
+    redirect = sim.authorize("http://localhost:8765/callback")
+    assert cli("auth", "login", *where, "--redirect-url", redirect, env=user_env).returncode == 0
+
+    realtime = "/openapi/platform/getPowerStationRealTimeData"
+    sim.faults.add("slow", count=1, path=realtime, delay=30)
+    watcher = Watcher(broker, ["isolarcloud/bridge/state"])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bridge", "run", *where],
+        env=user_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        watcher.wait_for("isolarcloud/bridge/state", lambda m: m.text == "online", 20)
+        wait_until(lambda: sim.calls[realtime] >= 1, 20, "the poll to hang in the slow call")
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        code = proc.wait(timeout=10)
+        elapsed = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        watcher.close()
+    assert code == 0, proc.stderr.read() if proc.stderr else ""
+    assert elapsed < 5
+    assert retained_snapshot(broker, "isolarcloud/bridge/state") == {
+        "isolarcloud/bridge/state": b"offline"
+    }
+
+
+def test_healthcheck_without_a_daemon(tmp_path: Path) -> None:
+    result = cli("healthcheck", "--state-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "heartbeat" in result.stdout
