@@ -121,7 +121,11 @@ class Poller:
         readings: list[Reading] = []
         metrics: dict[str, dict[str, Metric]] = {}
         for plant in plants:
-            own_devices = [device_raw[d.ps_key] for d in devices if d.ps_key in device_raw]
+            own_devices = [
+                device_raw[d.ps_key]
+                for d in inventory.devices.get(plant.ps_id, ())
+                if d.ps_key in device_raw
+            ]
             raw = plant_raw.get(plant.ps_id)
             if raw is not None:
                 # the plant call carries no time; its devices' newest sample time stands in
