@@ -58,12 +58,14 @@ def login(
     Raises LoginError (no usable code) or CodeExchangeError (the cloud refused the code).
     """
     came_back_to: str | None = None
-    if code is None and redirect_url is not None:
+    given = ("--code", code) if code is not None else ("--redirect-url", redirect_url)
+    if given[1] is not None:
         try:
-            code = code_from_redirect(redirect_url)
+            code = code_from_redirect(given[1])
         except ValueError as exc:
-            raise LoginError(f"--redirect-url: {exc}") from None
-        came_back_to = _without_query(redirect_url)
+            raise LoginError(f"{given[0]}: {exc}") from None
+        if "://" in given[1]:
+            came_back_to = _without_query(given[1].strip())
     if code is None:
         code, came_back_to = _wait_for_code(cfg, stdin, stdout, listen, timeout)
     with GatewayClient(cfg, store, transport=transport) as client:

@@ -168,3 +168,24 @@ def test_token_fields_only_at_the_top_level_are_read(harness: Harness) -> None:
     saved = harness.store.load()
     assert saved is not None and saved.access_token == fresh
     assert saved.refresh_token != tokens.refresh_token
+
+
+def test_headers_and_body_of_token_and_data_calls(harness: Harness) -> None:
+    seen: list[tuple[str, httpx.Headers, dict[str, object]]] = []
+
+    def observe(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, request.headers, json.loads(request.content)))
+        return harness.sim.handle(request)
+
+    with harness.client(observe) as client:
+        harness.authorise(client)
+        client.oauth.force_refresh(client.oauth.access_token())
+        client.list_plants()
+    for path, headers, body in seen:
+        assert headers["x-access-key"] == harness.cfg.secret_key
+        assert headers["content-type"] == "application/json;charset=UTF-8"
+        assert headers["sys_code"] == "901"
+        assert body["appkey"] == harness.cfg.app_key and body["lang"] == "_en_US"
+        has_bearer = headers.get("authorization", "").startswith("Bearer ")
+        assert has_bearer == path.startswith("/openapi/platform/"), path
+    assert [path for path, _, _ in seen][:2] == [EXCHANGE, REFRESH]

@@ -141,3 +141,10 @@ def test_status_lines(served: Harness) -> None:
     assert_no_secret(text, served)
     text = "\n".join(status_lines(served.store, lambda: time.time() + 31 * 86400))
     assert "expired" in text and "auth login" in text
+
+
+def test_code_option_is_checked_and_trimmed(served: Harness) -> None:
+    with pytest.raises(LoginError, match="--code: that is neither"):
+        login(served.cfg, served.store, code="not a code")
+    tokens = login(served.cfg, served.store, code=f" {served.code()}\n")
+    assert served.store.load() == tokens

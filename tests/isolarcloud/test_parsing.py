@@ -118,3 +118,9 @@ def test_ids_become_strings() -> None:
 def test_chunks() -> None:
     assert chunks(range(5), 2) == [[0, 1], [2, 3], [4]]
     assert chunks([], 3) == []
+
+
+@given(st.one_of(st.none(), st.text(max_size=12), st.integers(), st.floats(), st.booleans()))
+def test_parse_value_never_crashes(raw: object) -> None:
+    value = parse_value(raw)
+    assert value is None or isinstance(value, float | str)
