@@ -135,6 +135,17 @@ def cmd_read(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bridge.doctor import exit_code, render, run_checks
+
+    cfg = load_config(args.config)  # a config that does not load: one line, exit 78
+    # quiet by default: the checks' lines are the output (--log-level shows the calls)
+    configure_logging(args.log_level or "error", cfg.logging.format)
+    checks = run_checks(cfg, args.state_dir)
+    print(render(checks))
+    return exit_code(checks)
+
+
 def cmd_config_init(args: argparse.Namespace) -> int:
     from bridge.config_init import config_init
 
@@ -205,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     plants.add_argument("--json", action="store_true", help="print JSON instead of a table")
     read = add("read", cmd_read, "poll once and print the readings (no MQTT)")
     read.add_argument("plant", nargs="?", help="one plant's ps_id (default: every plant)")
+    add("doctor", cmd_doctor, "check config, broker, token, API, clock and budget; print fixes")
     config = sub.add_parser("config", help="configuration helpers")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
     init = config_sub.add_parser("init", parents=[common], help="write a starter config")
