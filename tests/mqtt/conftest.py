@@ -31,6 +31,9 @@ WATCHER_USER = BrokerUser(
 )
 
 
+QUIET = 0.3  # seconds without a new retained message that end a snapshot on loopback
+
+
 @pytest.fixture
 def acl_broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
     """Mosquitto with passwords and an ACL that lets the bridge touch only its own trees."""
@@ -96,7 +99,7 @@ def wait_retained(
     seen: list[dict[str, bytes]] = [{}]
 
     def complete() -> bool:
-        seen[0] = retained_snapshot(broker, pattern, settle=0.3)
+        seen[0] = retained_snapshot(broker, pattern, settle=QUIET)
         return seen[0] == expected
 
     try:
