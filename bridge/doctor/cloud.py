@@ -92,7 +92,7 @@ def check_tokens(store: TokenStore, now: float) -> Check:
 def _api_failure(cfg: Config, exc: IsolarcloudError) -> Check:
     gateway, _ = endpoints_for(cfg.isolarcloud)
     if isinstance(exc, AuthError):
-        return Check(API, "FAIL", exc.message, LOGIN_FIX)
+        return Check(API, "FAIL", exc.message.removesuffix(f"; {LOGIN_FIX}"), LOGIN_FIX)
     if isinstance(exc, AppConfigError):
         return Check(
             API,
