@@ -264,8 +264,8 @@ class MqttConnection:
             "mqtt.connect_failed",
             host=self._cfg.host,
             port=self._cfg.port,
-            reason="broker unreachable",
-            fix="check mqtt.host and mqtt.port and that the broker is running",
+            reason="no connection (refused, unreachable, or the TLS handshake failed)",
+            fix="check mqtt.host, mqtt.port and mqtt.tls, and that the broker is running",
         )
 
     def _handle_disconnect(

@@ -12,6 +12,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from bridge.mqtt.commands import RefreshRequest, parse_request, response_payload
+from bridge.mqtt.publisher import bare_value, json_value
 from tests.mqtt.conftest import QUIET, MakeBridge, wait_retained
 from tests.mqtt.sample import (
     ALL_METRICS,
@@ -203,3 +204,19 @@ def test_mqtt5_response_topic_and_correlation_data_are_honoured(
     finally:
         client.loop_stop()
         client.disconnect()
+
+
+def test_values_are_rounded_to_precision_and_never_nan() -> None:
+    assert json_value(5234.6, PV_POWER) == 5235
+    assert isinstance(json_value(5234.4, PV_POWER), int)
+    assert json_value(18.4449, ALL_METRICS["energy_today"]) == 18.4
+    assert json_value(18.4449, None) == 18.4449  # unknown metric: as is
+    assert json_value(float("nan"), PV_POWER) is None
+    assert json_value(float("inf"), None) is None
+    assert json_value("Running", None) == "Running"
+    assert [bare_value(v) for v in (5234, 18.4, "Running", None)] == [
+        "5234",
+        "18.4",
+        "Running",
+        "null",
+    ]
