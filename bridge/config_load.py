@@ -299,6 +299,14 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
             sorted(both),
             "these plants are also in include; list each plant in one of them only",
         )
+    output = values["output"]
+    if output.get("json") is False and output.get("values") is False:
+        raise _fail(
+            path,
+            "[output] values",
+            False,
+            "with json = false too nothing would be published; turn one of them on",
+        )
     if "mqtt.tls" in sections:
         mqtt["tls"] = replace(TlsConfig(), **tls)
 
@@ -310,7 +318,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         poll=replace(PollConfig(), **values["poll"]),
         plants=replace(PlantsConfig(), **plants),
         points=replace(PointsConfig(), **values["points"]),
-        output=replace(OutputConfig(), **values["output"]),
+        output=replace(OutputConfig(), **output),
         logging=replace(LoggingConfig(), **values["logging"]),
     )
 
