@@ -168,6 +168,10 @@ class Simulator:
                 headers={"content-type": "application/json"},
                 content=b'{"req_serial_num":"2024","result_code":"1","resu',
             )
+        if kind == "body":
+            return httpx.Response(
+                200, headers={"content-type": "application/json"}, content=fault.body
+            )
         if kind == "http_429":
             return httpx.Response(
                 429, headers={"retry-after": str(round(fault.delay))}, text="Too Many Requests"

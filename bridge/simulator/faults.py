@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 FaultKind = Literal[
-    "http_500", "timeout", "malformed_json", "e00003", "e999", "http_429", "slow", "revoke"
+    "http_500", "timeout", "malformed_json", "e00003", "e999", "http_429", "slow", "revoke", "body"
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 DEFAULT_DELAY = {"timeout": 30.0, "slow": 2.0, "http_429": 15.0}
@@ -18,6 +18,7 @@ DEFAULT_DELAY = {"timeout": 30.0, "slow": 2.0, "http_429": 15.0}
 class Fault:
     kind: str
     delay: float  # seconds: the stall of timeout/slow, Retry-After of http_429
+    body: bytes = b""  # the verbatim HTTP 200 reply of "body" (a reply of the wrong shape)
 
 
 @dataclass(slots=True)
@@ -39,10 +40,10 @@ def _matches(path: str | None, request_path: str) -> bool:
     return path is None or request_path == path or request_path.endswith("/" + path.lstrip("/"))
 
 
-def _fault(kind: str, delay: float | None) -> Fault:
+def _fault(kind: str, delay: float | None, body: bytes = b"") -> Fault:
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}: expected one of {', '.join(FAULT_KINDS)}")
-    return Fault(kind, DEFAULT_DELAY.get(kind, 0.0) if delay is None else delay)
+    return Fault(kind, DEFAULT_DELAY.get(kind, 0.0) if delay is None else delay, body)
 
 
 class Faults:
@@ -55,13 +56,18 @@ class Faults:
         self._lock = threading.Lock()
 
     def add(
-        self, kind: str, count: int = 1, path: str | None = None, delay: float | None = None
+        self,
+        kind: str,
+        count: int = 1,
+        path: str | None = None,
+        delay: float | None = None,
+        body: bytes = b"",
     ) -> None:
         """Fail the next `count` calls matching `path` (all POST paths when None)."""
         if count < 1:
             raise ValueError(f"fault count must be >= 1, got {count}")
         with self._lock:
-            self._planned.append(_Planned(_fault(kind, delay), count, path))
+            self._planned.append(_Planned(_fault(kind, delay, body), count, path))
 
     def set_rate(
         self, kind: str, probability: float, path: str | None = None, delay: float | None = None
