@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.cli import main
 from bridge.config import ConfigError
 from bridge.config_load import load_config
 
@@ -47,3 +48,18 @@ def test_bad_config_gives_one_clear_line(case: Path) -> None:
     for secret in _planted_secrets(text):
         assert secret.strip() not in message, f"secret shown in {message!r}"
     assert "Traceback" not in message
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_every_command_exits_78_with_that_line(
+    case: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real entry point, as `isolarcloud2mqtt run --config <case>` would."""
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run", "--config", str(case), "--state-dir", "/nonexistent"]) == 78
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert str(case) in lines[0]
+    assert "Traceback" not in captured.err + captured.out
