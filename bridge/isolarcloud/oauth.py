@@ -25,8 +25,9 @@ from bridge.isolarcloud.errors import (
 )
 from bridge.isolarcloud.parsing import id_str, parse_float
 from bridge.isolarcloud.regions import endpoints_for, region_for
-from bridge.isolarcloud.tokens import TokenSet, TokenStore
+from bridge.isolarcloud.tokens import TokenSet, TokenStore, register_secrets
 from bridge.isolarcloud.transport import ApiTransport
+from bridge.logging import SECRETS
 
 log = structlog.get_logger(__name__)
 
@@ -122,6 +123,7 @@ class OAuth:
 
     def exchange_code(self, code: str) -> TokenSet:
         """Trade an authorisation code for tokens and save them before returning."""
+        SECRETS.add(code, rotating=True)
         now = self._clock()
         body = {
             "grant_type": "authorization_code",
@@ -133,6 +135,7 @@ class OAuth:
         except (ApiError, ParameterError) as exc:
             raise self._exchange_error(exc.code) from None
         tokens = _tokens_from(envelope, now, None, from_refresh=False)
+        register_secrets(tokens)
         with self._lock:
             self._store.save(tokens)
             self._tokens = tokens
@@ -197,6 +200,7 @@ class OAuth:
                 exc.code,
             ) from None
         fresh = _tokens_from(envelope, now, tokens, from_refresh=True)
+        register_secrets(fresh)
         try:
             self._store.save(fresh)  # before use: the old refresh token is now burned
         except OSError as exc:

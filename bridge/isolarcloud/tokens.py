@@ -11,6 +11,7 @@ import tomli_w
 
 from bridge.atomic import write_atomic
 from bridge.isolarcloud.errors import LOGIN_FIX, AuthorizationDeadError
+from bridge.logging import SECRETS
 
 FILE_NAME = "tokens.toml"
 
@@ -26,6 +27,12 @@ class TokenSet:
     obtained_at: float
     auth_ps_list: tuple[str, ...] = ()
     auth_user: str | None = None
+
+
+def register_secrets(tokens: TokenSet) -> None:
+    """Mask both tokens in every log line from now on (they rotate: the newest are kept)."""
+    SECRETS.add(tokens.access_token, rotating=True)
+    SECRETS.add(tokens.refresh_token, rotating=True)
 
 
 def token_path(state_dir: Path) -> Path:
@@ -54,7 +61,7 @@ class TokenStore:
             ) from None
         try:
             data = tomllib.loads(raw.decode("utf-8"))["tokens"]
-            return TokenSet(
+            tokens = TokenSet(
                 access_token=_text(data["access_token"]),
                 refresh_token=_text(data["refresh_token"]),
                 expires_at=float(data["expires_at"]),
@@ -67,6 +74,8 @@ class TokenStore:
             raise AuthorizationDeadError(
                 f"the token file {self.path} is damaged; delete it and {LOGIN_FIX}"
             ) from None
+        register_secrets(tokens)
+        return tokens
 
     def save(self, tokens: TokenSet) -> None:
         data: dict[str, Any] = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import structlog
@@ -11,29 +10,9 @@ from bridge.config import MqttConfig, TlsConfig
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.topics import Topics
 from tests.support.broker import MosquittoBroker, wait_until
+from tests.support.tls import make_certs
 
 TOPICS = Topics("isolarcloud", "homeassistant")
-
-
-def make_certs(folder: Path, server_name: str) -> tuple[Path, Path, Path]:
-    """A throwaway CA and a server certificate for `server_name` (no IP address SAN)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ca_key, ca, key, csr, cert = (
-        folder / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem")
-    )
-
-    def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key),
-            "-out", str(ca), "-days", "2", "-subj", "/CN=test-ca")  # fmt: skip
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
-            "-subj", f"/CN={server_name}")  # fmt: skip
-    ext = folder / "san.ext"
-    ext.write_text(f"subjectAltName=DNS:{server_name}\n")
-    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
-            "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext))  # fmt: skip
-    return ca, cert, key
 
 
 def tls_broker(tmp_path: Path) -> tuple[MosquittoBroker, Path]:
