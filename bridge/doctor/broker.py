@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from bridge.config import MqttConfig
 from bridge.doctor.check import Check
+from bridge.mqtt.paho_client import new_client
 
 BROKER = "broker"
 HOME_ASSISTANT = "home assistant"
@@ -216,26 +216,7 @@ def _refusal(cfg: MqttConfig, where: str, reason: str) -> Check:
 
 
 def _client(cfg: MqttConfig, probe: _Probe) -> mqtt.Client:
-    client_id = f"{cfg.client_id}-doctor-{os.getpid()}"
-    v5 = cfg.protocol == "5"
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=client_id,
-        protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
-        reconnect_on_failure=False,
-    )
-    if cfg.username:
-        # paho sends the password as given: no URL encoding, so @:/%#? need no escaping
-        client.username_pw_set(cfg.username, cfg.password or None)
-    if cfg.tls is not None:
-        client.tls_set(
-            ca_certs=str(cfg.tls.ca_file) if cfg.tls.ca_file else None,
-            certfile=str(cfg.tls.cert_file) if cfg.tls.cert_file else None,
-            keyfile=str(cfg.tls.key_file) if cfg.tls.key_file else None,
-            cert_reqs=ssl.CERT_REQUIRED,
-        )
-        if cfg.tls.insecure:
-            client.tls_insecure_set(True)
+    client = new_client(cfg, f"{cfg.client_id}-doctor-{os.getpid()}", reconnect_on_failure=False)
 
     def on_connect(
         client: mqtt.Client,

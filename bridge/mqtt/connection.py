@@ -12,7 +12,6 @@ incoming messages to the given callback, or publish (which never blocks).
 from __future__ import annotations
 
 import random
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import structlog
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from bridge.config import MqttConfig
+from bridge.mqtt.paho_client import new_client
 from bridge.mqtt.topics import Topics
 
 log = structlog.get_logger(__name__)
@@ -119,31 +119,7 @@ class MqttConnection:
         return self._connected.wait(timeout)
 
     def _make_client(self) -> mqtt.Client:
-        cfg = self._cfg
-        if self.v5:
-            client = mqtt.Client(
-                CallbackAPIVersion.VERSION2,
-                client_id=self._client_id,
-                protocol=MQTTProtocolVersion.MQTTv5,
-            )
-        else:
-            client = mqtt.Client(
-                CallbackAPIVersion.VERSION2,
-                client_id=self._client_id,
-                protocol=MQTTProtocolVersion.MQTTv311,
-                clean_session=True,
-            )
-        if cfg.username:
-            client.username_pw_set(cfg.username, cfg.password or None)
-        if cfg.tls is not None:
-            client.tls_set(
-                ca_certs=str(cfg.tls.ca_file) if cfg.tls.ca_file else None,
-                certfile=str(cfg.tls.cert_file) if cfg.tls.cert_file else None,
-                keyfile=str(cfg.tls.key_file) if cfg.tls.key_file else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
-            if cfg.tls.insecure:
-                client.tls_insecure_set(True)
+        client = new_client(self._cfg, self._client_id)
         client.will_set(self._topics.bridge_state, OFFLINE, qos=1, retain=True)
         client.reconnect_delay_set(RECONNECT_MIN_DELAY, self._reconnect_max_delay)
         client.on_connect = self._handle_connect
