@@ -28,6 +28,9 @@ _HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "content-en
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes; with Nagle on, each keep-alive reply waits
+    # ~40 ms for the client's delayed ACK
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -111,7 +114,12 @@ def config_snippet(url: str) -> str:
 
 def run_simulator(host: str, port: int, seed: int, speed: float, plants: int) -> int:
     """Serve until SIGINT/SIGTERM; print the URL and a ready-to-paste config snippet."""
-    sim = Simulator(plants=fleet(plants, seed), clock=SimClock(datetime.now(UTC), speed), seed=seed)
+    sim = Simulator(
+        # 0 plants asked for: the two demo plants (default_fleet)
+        plants=fleet(plants, seed) if plants > 0 else None,
+        clock=SimClock(datetime.now(UTC), speed),
+        seed=seed,
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -110,18 +110,20 @@ def test_config_snippet_points_at_the_server(server: SimulatorServer) -> None:
     assert f"application_id = {DEMO_APPLICATION_ID}" in snippet
 
 
-def test_run_simulator_serves_until_sigterm() -> None:
-    code = (
-        "from bridge.simulator import run_simulator\n"
-        "raise SystemExit(run_simulator('127.0.0.1', 0, 1, 60.0, 3))"
+@pytest.mark.parametrize(("asked", "served"), [(3, 3), (0, 2)])
+def test_run_simulator_serves_until_sigterm(asked: int, served: int) -> None:
+    """`isolarcloud2mqtt simulator --plants N`; 0 (the default) serves the two demo plants."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bridge", "simulator", "--port", "0", "--plants", str(asked)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         match = re.search(r"(http://127\.0\.0\.1:\d+)", first)
         assert match, first
-        assert "3 plants" in first
+        assert f"{served} plants" in first
         assert httpx.get(f"{match.group(1)}/timestamp", timeout=5).json()["result_code"] == "1"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
