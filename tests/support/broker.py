@@ -113,14 +113,18 @@ class Watcher:
 
 
 def retained_snapshot(
-    broker: MosquittoBroker, pattern: str = "#", settle: float = 1.0
+    broker: MosquittoBroker,
+    pattern: str = "#",
+    settle: float = 1.0,
+    username: str | None = None,
+    password: str | None = None,
 ) -> dict[str, bytes]:
     """What a fresh subscriber receives as retained messages on `pattern`.
 
     Retained messages arrive right after SUBACK; we stop once no new one came for `settle`
     seconds, which is a quiet-period wait, not a fixed sleep.
     """
-    watcher = Watcher(broker, [pattern])
+    watcher = Watcher(broker, [pattern], username, password)
     try:
         count = -1
         while count != len(watcher.messages):
