@@ -130,8 +130,8 @@ class Rig:
         loaded: dict[str, Any] = json.loads(msg.payload)
         return loaded
 
-    def wait_text(self, topic: str, text: str, timeout: float = 15) -> Message:
-        return self.watcher.wait_for(topic, lambda m: m.text == text, timeout)
+    def wait_text(self, topic: str, text: str, timeout: float = 15, since: int = 0) -> Message:
+        return self.watcher.wait_for(topic, lambda m: m.text == text, timeout, since)
 
 
 def rig(tmp_path: Path, broker: MosquittoBroker, **poll: Any) -> Iterator[Rig]:

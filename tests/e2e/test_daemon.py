@@ -131,21 +131,24 @@ def test_revoked_authorisation_then_auth_login(quick: Rig) -> None:
     try:
         hybrid = quick.plant_ids[0]
         quick.state(hybrid)
-        quick.sim.revoke()
         running.settle()
+        since = quick.watcher.mark()
+        quick.sim.revoke()
         answer = quick.request('{"transaction": "revoked"}', "revoked")
         assert answer["status"] == "error"
-        quick.wait_text("isolarcloud/bridge/auth", "reauth_required")
-        quick.wait_text(f"isolarcloud/{hybrid}/availability", "offline")
+        quick.wait_text("isolarcloud/bridge/auth", "reauth_required", since=since)
+        quick.wait_text(f"isolarcloud/{hybrid}/availability", "offline", since=since)
         event = quick.watcher.wait_for(
             "isolarcloud/bridge/event",
             lambda m: json.loads(m.payload)["event"] == "reauth_required",
+            since=since,
         )
         assert "isolarcloud2mqtt auth login" in json.loads(event.payload)["message"]
         # the owner authorises again; the daemon notices the new tokens by itself
+        since = quick.watcher.mark()
         authorise(quick.sim, quick.cfg, quick.state_dir)
-        quick.watcher.wait_for("isolarcloud/bridge/auth", lambda m: m.text == "ok", 15)
-        quick.wait_text(f"isolarcloud/{hybrid}/availability", "online")
+        quick.wait_text("isolarcloud/bridge/auth", "ok", since=since)
+        quick.wait_text(f"isolarcloud/{hybrid}/availability", "online", since=since)
     finally:
         assert running.stop() == 0
 

@@ -92,13 +92,24 @@ class Watcher:
         found = self.on(topic)
         return found[-1] if found else None
 
+    def mark(self) -> int:
+        """A bookmark: pass it as `since` to wait only for messages that arrive after now."""
+        with self._lock:
+            return len(self.messages)
+
     def wait_for(
-        self, topic: str, predicate: Callable[[Message], bool] = lambda m: True, timeout: float = 10
+        self,
+        topic: str,
+        predicate: Callable[[Message], bool] = lambda m: True,
+        timeout: float = 10,
+        since: int = 0,
     ) -> Message:
         result: list[Message] = []
 
         def seen() -> bool:
-            result[:] = [m for m in self.on(topic) if predicate(m)]
+            with self._lock:
+                recent = self.messages[since:]
+            result[:] = [m for m in recent if m.topic == topic and predicate(m)]
             return bool(result)
 
         wait_until(seen, timeout, f"a message on {topic}")
