@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -82,7 +82,7 @@ def write_config(
     host: str,
     port: int,
     *,
-    tls: dict[str, object] | None = None,
+    tls: Mapping[str, object] | None = None,
     username: str | None = "bridge",
     extra: str = "",
 ) -> Path:
@@ -121,19 +121,34 @@ def password_broker(folder: Path) -> MosquittoBroker:
     return broker
 
 
-def secure_rig(tmp_path: Path, broker: MosquittoBroker) -> Iterator[Rig]:
-    """Simulator + authorised state folder + a config loaded from TOML + a watcher on `#`."""
+def secure_rig(
+    tmp_path: Path,
+    broker: MosquittoBroker,
+    *,
+    port: int | None = None,
+    tls: Mapping[str, object] | None = None,
+    username: str | None = "bridge",
+    watcher: tuple[str, str] | None = ("watcher", WATCHER_PASSWORD),
+) -> Iterator[Rig]:
+    """Simulator + authorised state folder + a config loaded from TOML + a watcher on `#`.
+
+    The bridge connects to `port` (default: the broker's plain listener, where the
+    watcher is), with `tls` as the [mqtt.tls] table and `username` as its MQTT user.
+    """
     sim = RecordingSimulator()
     server = serve(sim)
-    config = write_config(tmp_path / "etc", server.url, broker.host, broker.port)
+    config = write_config(
+        tmp_path / "etc", server.url, broker.host, port or broker.port, tls=tls, username=username
+    )
     # the schema's 10 s floor protects the real cloud; tests need not wait for it
     loaded = load_config(config, {})
     cfg = replace(loaded, poll=replace(loaded.poll, min_refresh_interval=1))
     state_dir = tmp_path / "state"
     authorise(sim, cfg, state_dir)
-    watcher = Watcher(broker, ["#"], username="watcher", password=WATCHER_PASSWORD)
+    user, password = watcher or (None, None)
+    subscriber = Watcher(broker, ["#"], username=user, password=password)
     try:
-        yield Rig(sim, server, broker, state_dir, cfg, watcher)
+        yield Rig(sim, server, broker, state_dir, cfg, subscriber)
     finally:
-        watcher.close()
+        subscriber.close()
         server.close()
