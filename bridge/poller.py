@@ -111,13 +111,16 @@ class Poller:
         plants = [p for p in inventory.plants if ps_ids is None or p.ps_id in ps_ids]
         devices = [d for p in plants for d in inventory.devices.get(p.ps_id, ())]
         fetched_at = datetime.fromtimestamp(self._clock(), UTC)
-        plant_raw = self.client.plant_realtime(plants, self.selection(PLANT_LEVEL).point_ids)
         types = sorted({d.device_type for d in devices})
         device_raw = self.client.device_realtime(
             devices,
             {t: self.selection(t).point_ids for t in types},
             {p.ps_id: p.tz for p in plants},
         )
+        # Devices first: the plant values borrow the devices' sample time, so they must not
+        # be older than it. Else a poll across midnight files yesterday's daily totals under
+        # today's date, and the energy guard holds them all day instead of the reset.
+        plant_raw = self.client.plant_realtime(plants, self.selection(PLANT_LEVEL).point_ids)
         readings: list[Reading] = []
         metrics: dict[str, dict[str, Metric]] = {}
         for plant in plants:

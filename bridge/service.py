@@ -71,6 +71,7 @@ class Service:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        client_sleep: Callable[[float], object] | None = None,
     ) -> None:
         self.cfg = cfg
         self.state_dir = state_dir
@@ -78,6 +79,8 @@ class Service:
         self._clock = clock
         self._monotonic = monotonic
         self._rng = rng or random.Random()
+        # the gateway client's retry pauses; tests on a fast simulated clock shorten them
+        self._client_sleep = client_sleep
         self.notifier = notifier or Notifier()
         self.topics = Topics(cfg.mqtt.base_topic, cfg.homeassistant.prefix)
         # None is the wake-up call of stop()
@@ -202,7 +205,7 @@ class Service:
                 self.store,
                 transport=self._transport,
                 clock=self._clock,
-                sleep=self._stop.wait,
+                sleep=self._client_sleep or self._stop.wait,
                 rng=self._rng,
             )
             self._poller = Poller(self._client, self.cfg, self.guard, self._clock)

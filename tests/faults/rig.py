@@ -1,0 +1,103 @@
+"""Helpers of the fault suite: a service on a fast simulated clock, retained-set probes."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bridge.config import Config
+from bridge.service import Service
+from bridge.simulator import Simulator
+from tests.e2e.harness import Running
+from tests.support.broker import MosquittoBroker, Watcher
+
+BRIDGE = "isolarcloud/bridge"
+
+
+def sim_seconds(sim: Simulator) -> Callable[[], float]:
+    """The simulator's time as epoch seconds: a clock (and monotonic) for the service."""
+    return lambda: sim.clock.now().timestamp()
+
+
+def start_service(cfg: Config, state_dir: Path, **kwargs: Any) -> Running:
+    """Run a Service in a thread, like `Rig.start`, with constructor extras (clocks...)."""
+    service = Service(cfg, state_dir, **kwargs)
+    running = Running(service, threading.Thread(target=lambda: None))
+
+    def target() -> None:
+        running.exit_codes.append(service.run())
+
+    running.thread = threading.Thread(target=target, daemon=True)
+    running.thread.start()
+    return running
+
+
+def probe_retained(broker: MosquittoBroker, quiet: float = 0.15) -> dict[str, bytes]:
+    """The retained messages a fresh subscriber gets now (done after `quiet` s of silence)."""
+    watcher = Watcher(broker, ["#"])
+    try:
+        count, last_change = -1, time.monotonic()
+        while time.monotonic() - last_change < quiet:
+            if len(watcher.messages) != count:
+                count, last_change = len(watcher.messages), time.monotonic()
+            time.sleep(0.01)
+        return {m.topic: m.payload for m in watcher.messages if m.retain}
+    finally:
+        # disconnect first: Watcher.close() stops the loop first, which costs a second
+        watcher.client.disconnect()
+        watcher.client.loop_stop()
+
+
+def named_topics(service: Service) -> set[str]:
+    """The retained topics DESIGN.md promises for the current inventory (discovery aside)."""
+    topics = service.topics
+    named = {f"{BRIDGE}/state", f"{BRIDGE}/info", f"{BRIDGE}/health", f"{BRIDGE}/auth"}
+    for plant in service.inventory.plants:
+        named |= {topics.availability(plant.ps_id), topics.state(plant.ps_id, None)}
+        for device in service.inventory.devices.get(plant.ps_id, ()):
+            named.add(topics.state(plant.ps_id, device))
+    return named
+
+
+def is_data_state(topic: str) -> bool:
+    return topic.endswith("/state") and not topic.startswith(f"{BRIDGE}/")
+
+
+def fetched_at(payload: bytes) -> datetime:
+    return datetime.fromisoformat(json.loads(payload)["fetched_at"])
+
+
+def gaps(reference: dict[str, bytes], seen: dict[str, bytes]) -> list[str]:
+    """Why `seen` (the broker's retained set) is not complete and current against
+    `reference` (what the bridge held when the broker came back); [] when it is."""
+    problems = []
+    for topic, payload in reference.items():
+        if not payload:
+            continue  # a clear: nothing to find
+        if topic not in seen:
+            problems.append(f"missing {topic}")
+        elif is_data_state(topic) and fetched_at(seen[topic]) < fetched_at(payload):
+            problems.append(f"stale {topic}")
+    if seen.get(f"{BRIDGE}/state") != b"online":
+        problems.append(f"{BRIDGE}/state is {seen.get(f'{BRIDGE}/state')!r}")
+    return problems
+
+
+def wait_recovered(
+    broker: MosquittoBroker, reference: dict[str, bytes], timeout: float
+) -> tuple[float, dict[str, bytes]]:
+    """Probe until the retained set is complete and current; (seconds taken, the set)."""
+    started = time.monotonic()
+    problems: list[str] = ["not probed"]
+    seen: dict[str, bytes] = {}
+    while time.monotonic() - started < timeout:
+        seen = probe_retained(broker)
+        problems = gaps(reference, seen)
+        if not problems:
+            return time.monotonic() - started, seen
+    raise AssertionError(f"retained set not recovered after {timeout}s: {problems[:5]}")
