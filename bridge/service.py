@@ -7,12 +7,11 @@ So a SIGTERM is honoured within seconds even while an HTTP call is in flight.
 
 from __future__ import annotations
 
-import math
 import queue
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -20,9 +19,10 @@ import structlog
 
 from bridge import __version__, budget
 from bridge.backoff import Backoff
+from bridge.bridge_info import event_payload, info_payload
 from bridge.config import Config, ConfigError
 from bridge.energy_guard import EnergyGuard
-from bridge.health import Health, iso_utc
+from bridge.health import Health
 from bridge.heartbeat import write_heartbeat
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import (
@@ -35,14 +35,6 @@ from bridge.isolarcloud.errors import (
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.logging import SECRETS
 from bridge.metric import PLANT_LEVEL, Metric
-from bridge.mqtt.commands import (
-    BadRequest,
-    RefreshRequest,
-    RepublishRequest,
-    Status,
-    parse_request,
-    response_payload,
-)
 from bridge.mqtt.connection import Incoming, MqttConnection
 from bridge.mqtt.discovery import build_discovery
 from bridge.mqtt.publisher import Publisher
@@ -50,11 +42,11 @@ from bridge.mqtt.topics import Topics
 from bridge.poller import Inventory, Poller, PollResult
 from bridge.readings import Device, Plant
 from bridge.refresh import RefreshGate
+from bridge.requests import PollRecord, RequestHandler
 from bridge.systemd import Notifier
 
 log = structlog.get_logger(__name__)
 
-SCHEMA_VERSION = 1
 REAUTH_RETRY_S = 900.0  # a dead authorisation only heals by `auth login`; probe it slowly
 CONFIG_ERROR_RETRY_S = 900.0  # app key / whitelist trouble: fixed in the portal, not here
 MAX_IDLE_WAKE_S = 5.0
@@ -100,7 +92,8 @@ class Service:
         self._backoff = Backoff(base=30, cap=cfg.poll.interval, rng=self._rng)
         self._next_poll = 0.0
         self._next_inventory = 0.0
-        self._last_poll: tuple[float, float, PollResult | None, str | None] | None = None
+        self.last_poll: PollRecord | None = None
+        self.requests = RequestHandler(self.topics, self.publisher, self)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -166,9 +159,9 @@ class Service:
             if self._stop.is_set():
                 return
             if item is not None:
-                self._handle_commands([item, *self._drain()])
-                continue
-            if self._monotonic() >= self._next_poll:
+                # a flood of requests must not starve the schedule: no `continue` here
+                self.requests.handle([item, *self._drain()])
+            if self._monotonic() >= self._next_poll and not self._stop.is_set():
                 self._scheduled_poll()
 
     def _max_wake(self) -> float:
@@ -262,7 +255,7 @@ class Service:
             error, retry = str(exc), self._backoff.next_delay()
             self._poll_failed(exc, error)
         self.gate.record(result.polled if result else ())
-        self._last_poll = (started, self._monotonic(), result, error)
+        self.last_poll = PollRecord(started, self._monotonic(), result, error)
         self._after_poll()
         return retry
 
@@ -302,7 +295,7 @@ class Service:
                 inv.plants, inv.devices, metrics_for, self.cfg, self.topics, version=__version__
             )
         )
-        self.publisher.publish_info(self._info())
+        self.publisher.publish_info(info_payload(self.cfg, inv, self.health.started_at))
         self.notifier.status(f"polling {len(inv.plants)} plant(s) every {self.cfg.poll.interval} s")
 
     def _publish_result(self, result: PollResult) -> None:
@@ -349,181 +342,40 @@ class Service:
             self.health.auth = "ok" if state == "ok" else "reauth_required"
             self.publisher.publish_auth(self.health.auth)
 
-    # -- commands ----------------------------------------------------------------------
+    # -- what the request handler asks of us ------------------------------------------
 
-    def _handle_commands(self, items: list[tuple[float, Incoming]]) -> None:
-        refreshes: list[tuple[float, Incoming, RefreshRequest]] = []
-        for arrived, msg in items:
-            request = parse_request(msg, self.topics)
-            if request is None:
-                continue
-            if isinstance(request, BadRequest):
-                log.warning("command.rejected", topic=msg.topic, error=request.error)
-                self._respond(msg, request.kind, "error", request.transaction, error=request.error)
-            elif isinstance(request, RepublishRequest):
-                self.conn.republish_all()
-                self._respond(msg, "republish", "ok", request.transaction)
-            else:
-                refreshes.append((arrived, msg, request))
-        if refreshes:
-            self._refresh(refreshes)
-
-    def _respond(
-        self,
-        msg: Incoming,
-        kind: str,
-        status: Status,
-        transaction: object,
-        *,
-        plants: list[str] | tuple[str, ...] = (),
-        data_ts: str | None = None,
-        error: str | None = None,
-        retry_after_s: float | None = None,
-    ) -> None:
-        payload = response_payload(
-            status,
-            transaction=transaction,
-            plants=plants,
-            data_ts=data_ts,
-            error=error,
-            retry_after_s=retry_after_s,
-        )
-        self.publisher.respond(msg, self.topics.response(kind), payload)
-
-    def _refresh(self, requests: list[tuple[float, Incoming, RefreshRequest]]) -> None:
-        """Answer refresh requests: coalesced with the last poll, throttled, or polled once."""
-        pending: list[tuple[Incoming, RefreshRequest, list[str]]] = []
-        for arrived, msg, req in requests:
-            plants = [req.plant] if req.plant else list(self.inventory.ps_ids)
-            unknown = [p for p in plants if self.inventory.plant(p) is None]
-            if self.health.auth == "reauth_required":
-                self._respond(
-                    msg,
-                    "refresh",
-                    "error",
-                    req.transaction,
-                    error=("reauth_required: run `isolarcloud2mqtt auth login`"),
-                )
-            elif unknown or not plants:
-                known = ", ".join(self.inventory.ps_ids) or "none yet"
-                self._respond(
-                    msg,
-                    "refresh",
-                    "error",
-                    req.transaction,
-                    error=(
-                        f"unknown plant {unknown[0] if unknown else ''!r}; known plants: {known}"
-                    ),
-                )
-            elif self._answered_by_last_poll(arrived, plants):
-                self._answer(msg, req, plants)
-            else:
-                pending.append((msg, req, plants))
-        allowed = []
-        for msg, req, plants in pending:
-            wait = max(self.gate.retry_after(plants), self._budget_wait())
-            if wait > 0:
-                self._respond(
-                    msg,
-                    "refresh",
-                    "throttled",
-                    req.transaction,
-                    plants=plants,
-                    retry_after_s=math.ceil(wait),
-                )
-            else:
-                allowed.append((msg, req, plants))
-        if not allowed:
-            return
-        wanted = sorted({p for _, _, plants in allowed for p in plants})
-        delay = self._poll(wanted)
-        if delay is not None:
-            self._next_poll = max(self._next_poll, self._monotonic() + delay)
-        for msg, req, plants in allowed:
-            self._answer(msg, req, plants)
-
-    def _answered_by_last_poll(self, arrived: float, plants: list[str]) -> bool:
-        """A request that arrived while a poll of its plants ran is answered by that poll."""
-        if self._last_poll is None:
-            return False
-        started, finished, result, _ = self._last_poll
-        return started <= arrived <= finished and (
-            result is None or set(plants) <= set(result.polled)
-        )
-
-    def _answer(self, msg: Incoming, req: RefreshRequest, plants: list[str]) -> None:
-        assert self._last_poll is not None
-        _, _, result, error = self._last_poll
-        if result is None:
-            self._respond(msg, "refresh", "error", req.transaction, plants=plants, error=error)
-            return
-        data_ts = result.data_ts
-        self._respond(
-            msg,
-            "refresh",
-            "ok",
-            req.transaction,
-            plants=plants,
-            data_ts=data_ts.isoformat() if data_ts else None,
-        )
+    def reauth_required(self) -> bool:
+        return self.health.auth == "reauth_required"
 
     def poll_cost(self) -> int:
         """API calls one poll of every plant costs with the current inventory."""
         return self._poller.estimate(self.inventory).per_poll if self._poller else 0
 
-    def _budget_wait(self) -> float:
-        """Seconds to hold a refresh so that it cannot push the hour past the budget."""
-        if self._client is None:
-            return 0.0
-        if self._client.calls_last_hour() + self.poll_cost() <= self.cfg.poll.hourly_call_budget:
-            return 0.0
-        return float(self.cfg.poll.min_refresh_interval)
+    def refresh_wait(self, ps_ids: Sequence[str]) -> float:
+        """Seconds before these plants may be fetched on demand (0 = now).
+
+        Held by the per-plant window, by a rate-limit backoff, and by the budget: a refresh
+        that would push the last hour's calls past `hourly_call_budget` waits.
+        """
+        waits = [self.gate.retry_after(ps_ids)]
+        if self.health.rate_limited_until is not None:
+            waits.append(self.health.rate_limited_until - self._clock())
+        client = self._client
+        if client is not None and (
+            client.calls_last_hour() + self.poll_cost() > self.cfg.poll.hourly_call_budget
+        ):
+            waits.append(float(self.cfg.poll.min_refresh_interval))
+        return max(0.0, *waits)
+
+    def poll_now(self, ps_ids: list[str]) -> PollRecord:
+        delay = self._poll(ps_ids)
+        if delay is not None:
+            self._next_poll = max(self._next_poll, self._monotonic() + delay)
+        assert self.last_poll is not None
+        return self.last_poll
+
+    def republish(self) -> None:
+        self.conn.republish_all()
 
     def _event(self, level: str, kind: str, message: str, **extra: object) -> dict[str, object]:
-        return {
-            "ts": iso_utc(self._clock()),
-            "level": level,
-            "event": kind,
-            "message": message,
-            **extra,
-        }
-
-    def _info(self) -> dict[str, object]:
-        cfg = self.cfg
-        return {
-            "version": __version__,
-            "schema_version": SCHEMA_VERSION,
-            "started_at": iso_utc(self.health.started_at),
-            "plants": [
-                {
-                    "ps_id": plant.ps_id,
-                    "name": plant.name,
-                    "devices": [
-                        {
-                            "id": d.slug,
-                            "ps_key": d.ps_key,
-                            "type": d.device_type,
-                            "name": d.name,
-                            "model": d.model,
-                        }
-                        for d in self.inventory.devices.get(plant.ps_id, ())
-                    ],
-                }
-                for plant in self.inventory.plants
-            ],
-            "config": {
-                "region": cfg.isolarcloud.region,
-                "gateway_override": cfg.isolarcloud.gateway is not None,
-                "poll_interval": cfg.poll.interval,
-                "device_list_interval": cfg.poll.device_list_interval,
-                "min_refresh_interval": cfg.poll.min_refresh_interval,
-                "hourly_call_budget": cfg.poll.hourly_call_budget,
-                "base_topic": cfg.mqtt.base_topic,
-                "protocol": cfg.mqtt.protocol,
-                "discovery": cfg.homeassistant.discovery,
-                "discovery_prefix": cfg.homeassistant.prefix,
-                "discovery_mode": cfg.homeassistant.mode,
-                "expire_after": cfg.expire_after,
-                "output": {"json": cfg.output.json, "values": cfg.output.values},
-            },
-        }
+        return event_payload(self._clock(), level, kind, message, **extra)

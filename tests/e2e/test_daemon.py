@@ -170,5 +170,10 @@ def test_rate_limit_backs_off_and_shows_in_health(quick: Rig) -> None:
         assert payload["errors"].get("E999") == 1
         # no hammering: the client does not retry a quota error
         assert quick.sim.total_calls - calls == 1
+        # and a refresh during the backoff is held, not sent to the cloud
+        held = quick.request('{"transaction": "during-backoff"}', "during-backoff")
+        assert held["status"] == "throttled"
+        assert held["retry_after_s"] > 0
+        assert quick.sim.total_calls - calls == 1
     finally:
         running.stop()
