@@ -134,6 +134,11 @@ class Simulator:
         with self._lock:
             self._oauth.expire_access_tokens(self.clock.now())
 
+    def refresh_token_valid(self, refresh_token: str) -> bool:
+        """Whether the cloud would accept this refresh token now (it rotates on use)."""
+        with self._lock:
+            return self._oauth.refresh_valid(refresh_token, self.clock.now())
+
     # -- the handler ------------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:

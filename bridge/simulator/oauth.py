@@ -103,6 +103,11 @@ class OAuthState:
             del self.refresh[text]
         return self._issue(entry.grant, now, with_refresh=not omit)
 
+    def refresh_valid(self, refresh_token: str, now: datetime) -> bool:
+        """Whether `rotate` would accept this refresh token now (read-only)."""
+        entry = self.refresh.get(refresh_token)
+        return entry is not None and entry.grant.alive and entry.expires_at > now
+
     def grant_for(self, access_token: str, now: datetime) -> Grant | None:
         entry = self.access.get(access_token)
         if entry is None or entry.expires_at <= now or not entry.grant.alive:

@@ -79,6 +79,8 @@ def test_refresh_rotates_and_old_token_dies(authed: Cloud) -> None:
     assert data["code"] == "1" and data["token_type"] == "bearer"
     assert data["refresh_token"] != old_refresh and reply["refresh_token"] == data["refresh_token"]
     assert reply["access_token"] == data["access_token"] != old_access
+    assert not authed.sim.refresh_token_valid(old_refresh)
+    assert authed.sim.refresh_token_valid(data["refresh_token"])
     reused = authed.refresh(old_refresh)
     assert reused["result_code"] != "1" and reused["result_data"]["code"] == "5"
     authed.access_token = data["access_token"]
@@ -96,9 +98,11 @@ def test_refresh_reply_without_refresh_token_keeps_old_one_valid(authed: Cloud) 
 
 
 def test_unknown_and_expired_refresh_tokens(authed: Cloud) -> None:
+    assert not authed.sim.refresh_token_valid(str(uuid.uuid4()))
     unknown = authed.refresh(str(uuid.uuid4()))
     assert unknown["result_data"]["code"] == "5" and unknown["result_code"] == "5"
     authed.sim.clock.advance(31 * 86400)
+    assert not authed.sim.refresh_token_valid(authed.refresh_token)
     expired = authed.refresh()
     assert expired["result_code"] == "-2" and expired["result_data"]["code"] == "-2"
 
