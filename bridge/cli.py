@@ -173,27 +173,45 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    """--config, --state-dir, --log-level: accepted before and after the command.
+
+    Only the top-level copy carries defaults; the commands' copies leave the attribute
+    alone unless given, so `isolarcloud2mqtt --config X plants` keeps X.
+    """
     env = os.environ
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
         type=Path,
-        default=default_config_path(env),
-        help="config file (default: $CONFIGURATION_DIRECTORY/config.toml or %(default)s)",
+        default=default(default_config_path(env)),
+        help="config file (default: $CONFIGURATION_DIRECTORY/config.toml, "
+        "else /etc/isolarcloud2mqtt/config.toml)",
     )
     common.add_argument(
         "--state-dir",
         type=Path,
-        default=default_state_dir(env),
-        help="tokens and counters (default: $STATE_DIRECTORY or %(default)s)",
+        default=default(default_state_dir(env)),
+        help="tokens and counters (default: $STATE_DIRECTORY, else /var/lib/isolarcloud2mqtt)",
     )
-    common.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    common.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default=default(None),
+    )
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(defaults=False)
     parser = argparse.ArgumentParser(
         prog="isolarcloud2mqtt",
         description="Bridge Sungrow iSolarCloud (official OpenAPI) to MQTT.",
-        parents=[common],
+        parents=[_common_options(defaults=True)],
     )
     parser.add_argument("--version", action="version", version=f"isolarcloud2mqtt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -257,6 +257,16 @@ class MqttConnection:
         if was_connected:
             level = log.info if self._stopping else log.warning
             level("mqtt.disconnected", reason=str(reason), stopping=self._stopping)
+        elif not self._stopping:
+            # dropped before CONNACK: with TLS 1.3 a broker that wants a client certificate
+            # (or rejects ours) closes the connection only after the handshake "succeeded"
+            log.warning(
+                "mqtt.connect_failed",
+                host=self._cfg.host,
+                port=self._cfg.port,
+                reason=f"the broker closed the connection before accepting it ({reason})",
+                fix="check the broker's log; with TLS, check mqtt.tls cert_file and key_file",
+            )
 
     def _handle_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         if msg.topic == self._topics.ha_status:
