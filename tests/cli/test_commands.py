@@ -186,6 +186,6 @@ def test_healthcheck_without_a_daemon(tmp_path: Path) -> None:
 def test_common_options_before_or_after_the_command(tmp_path: Path, before: bool) -> None:
     missing = tmp_path / "nowhere.toml"
     args = ["--config", str(missing)]
-    result = cli(*(args + ["plants"] if before else ["plants", *args]))
+    result = cli(*([*args, "plants"] if before else ["plants", *args]))
     assert result.returncode == 78
     assert str(missing) in result.stderr
