@@ -1,0 +1,196 @@
+"""What every benchmark needs: quiet logs, a simulated fleet behind the real gateway
+client and poller, and an MQTT connection that counts the broker's acknowledgements."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import paho.mqtt.client as mqtt
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from bridge.config import Config, IsolarcloudConfig, MqttConfig, PollConfig
+from bridge.energy_guard import EnergyGuard
+from bridge.isolarcloud.client import GatewayClient
+from bridge.isolarcloud.tokens import TokenStore, token_path
+from bridge.logging import configure_logging
+from bridge.mqtt.connection import MqttConnection
+from bridge.mqtt.publisher import Publisher
+from bridge.mqtt.topics import Topics
+from bridge.onboarding import login
+from bridge.poller import Inventory, Poller, source_key
+from bridge.simulator import (
+    DEMO_APP_KEY,
+    DEMO_APPLICATION_ID,
+    DEMO_REDIRECT_URI,
+    DEMO_SECRET_KEY,
+    SimClock,
+    Simulator,
+    fleet,
+)
+
+# a summer morning in Europe, as in the end-to-end tests
+SIM_START = datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
+POLL_STEP_S = 300.0  # the sim clock moves one cloud cadence per poll
+UNLIMITED_QUOTA = 10**9  # benchmarks poll far faster than the cloud's hourly quota allows
+
+
+def quiet_logging() -> None:
+    """The daemon logs at info level; keep that cost in the figures but off the screen."""
+    configure_logging("info", "json", stream=open(os.devnull, "w"))  # noqa: SIM115 - for the process's life
+
+
+def rss_kib() -> int:
+    """Resident memory of this process now (VmRSS), in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status (Linux only)")
+
+
+def make_config(
+    gateway: str, host: str = "127.0.0.1", port: int = 1883, client_id: str = "bench", **poll: Any
+) -> Config:
+    return Config(
+        isolarcloud=IsolarcloudConfig(
+            app_key=DEMO_APP_KEY,
+            secret_key=DEMO_SECRET_KEY,
+            application_id=DEMO_APPLICATION_ID,
+            redirect_uri=DEMO_REDIRECT_URI,
+            gateway=gateway,
+        ),
+        mqtt=MqttConfig(host=host, port=port, client_id=client_id),
+        poll=PollConfig(**poll),
+    )
+
+
+def authorise(
+    sim: Simulator, cfg: Config, state_dir: Path, transport: httpx.BaseTransport | None = None
+) -> TokenStore:
+    """What `auth login --redirect-url ...` does after the owner clicked Authorize."""
+    store = TokenStore(token_path(state_dir))
+    login(
+        cfg.isolarcloud,
+        store,
+        redirect_url=sim.authorize(cfg.isolarcloud.redirect_uri),
+        transport=transport,
+        stdout=io.StringIO(),
+    )
+    return store
+
+
+class CountingConnection(MqttConnection):
+    """The bridge's connection, counting messages handed to paho and acknowledged by the
+    broker (PUBACK at QoS 1), so a benchmark can wait until everything has arrived."""
+
+    def __init__(self, cfg: MqttConfig, topics: Topics) -> None:
+        super().__init__(cfg, topics, lambda _msg: None)
+        self.topics = topics
+        self.sent = 0
+        self.acked = 0
+        self._acks = threading.Condition()
+        self._client.on_publish = self._on_publish
+
+    def _send(
+        self, topic: str, data: bytes, qos: int, retain: bool, properties: Properties | None
+    ) -> None:
+        self.sent += 1  # always under the connection's lock
+        super()._send(topic, data, qos, retain, properties)
+
+    def _on_publish(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason: ReasonCode,
+        properties: Properties,
+    ) -> None:
+        with self._acks:
+            self.acked += 1
+            if self.acked >= self.sent:  # wake the waiter once, not per message
+                self._acks.notify_all()
+
+    def wait_acked(self, timeout: float = 60.0) -> None:
+        """Until the broker has acknowledged every message sent so far."""
+        with self._acks:
+            if not self._acks.wait_for(lambda: self.acked >= self.sent, timeout):
+                raise RuntimeError(f"broker acknowledged {self.acked} of {self.sent} messages")
+
+
+@dataclass
+class FleetRig:
+    """A simulated fleet of `n` plants on a frozen sim clock, read by the real poller
+    through `httpx.MockTransport`; `step()` moves the clock one poll interval."""
+
+    n: int
+    state_dir: Path
+    sim: Simulator = field(init=False)
+    client: GatewayClient = field(init=False)
+    poller: Poller = field(init=False)
+    inventory: Inventory = field(init=False)
+    # Start the sim clock this far ahead, so the simulator's frame store (8 days of
+    # history) is full before the first poll and its memory no longer grows.
+    sim_ahead_s: float = 0.0
+    sim_cpu_s: float = 0.0  # thread CPU spent inside the simulator's handler
+
+    def __post_init__(self) -> None:
+        self.sim = Simulator(
+            plants=fleet(self.n), clock=SimClock(SIM_START, speed=0), hourly_quota=UNLIMITED_QUOTA
+        )
+        self.sim.clock.advance(self.sim_ahead_s)
+        transport = httpx.MockTransport(self._handle)
+        cfg = make_config("http://simulator.invalid")
+        store = authorise(self.sim, cfg, self.state_dir, transport)
+        self.client = GatewayClient(cfg.isolarcloud, store, transport=transport, clock=self.now)
+        guard = EnergyGuard(self.state_dir / "counters.toml")
+        self.poller = Poller(self.client, cfg, guard, self.now)
+        self.inventory = self.poller.load_inventory()
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        started = time.thread_time()
+        try:
+            return self.sim.handle(request)
+        finally:
+            self.sim_cpu_s += time.thread_time() - started
+
+    def now(self) -> float:
+        return self.sim.clock.now().timestamp()
+
+    def step(self) -> None:
+        self.sim.clock.advance(POLL_STEP_S)
+
+    @property
+    def n_devices(self) -> int:
+        return sum(len(ds) for ds in self.inventory.devices.values())
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def poll_and_publish(rig: FleetRig, publisher: Publisher) -> int:
+    """One poll of every plant, each reading published; returns the readings' count."""
+    result = rig.poller.poll(rig.inventory)
+    for reading in result.readings:
+        publisher.publish_reading(reading, result.metrics[source_key(reading)])
+    return len(result.readings)
+
+
+def bridge_publisher(
+    host: str, port: int, state_dir: Path, client_id: str
+) -> tuple[CountingConnection, Publisher]:
+    """A connected CountingConnection and the Publisher on it, with the default config."""
+    cfg = make_config("http://simulator.invalid", host, port, client_id)
+    topics = Topics(cfg.mqtt.base_topic, cfg.homeassistant.prefix)
+    conn = CountingConnection(cfg.mqtt, topics)
+    conn.start()
+    if not conn.wait_connected(10):
+        raise RuntimeError(f"no MQTT connection to {host}:{port}")
+    return conn, Publisher(conn, cfg, topics, state_dir / "published.json")
