@@ -134,8 +134,10 @@ class Rig:
         return self.watcher.wait_for(topic, lambda m: m.text == text, timeout, since)
 
 
-def rig(tmp_path: Path, broker: MosquittoBroker, **poll: Any) -> Iterator[Rig]:
-    sim = Simulator(clock=SimClock(start=SIM_START, speed=1.0))
+def rig(
+    tmp_path: Path, broker: MosquittoBroker, start: datetime = SIM_START, **poll: Any
+) -> Iterator[Rig]:
+    sim = Simulator(clock=SimClock(start=start, speed=1.0))
     server = serve(sim)
     cfg = make_config(server.url, broker, **poll)
     state_dir = tmp_path / "state"

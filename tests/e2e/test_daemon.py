@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,6 +50,28 @@ def test_states_and_discovery_appear(env: Rig) -> None:
     assert retained_snapshot(env.broker, "isolarcloud/bridge/state") == {
         "isolarcloud/bridge/state": b"offline"
     }
+
+
+@pytest.fixture
+def midnight(tmp_path: Path, broker: MosquittoBroker) -> Iterator[Rig]:
+    """Half past midnight at the hybrid plant (GMT+1): no sun, the battery carries the load."""
+    yield from rig(tmp_path, broker, start=datetime(2026, 6, 20, 23, 30, tzinfo=UTC))
+
+
+def test_a_plant_asleep_at_night_is_online_with_real_values(midnight: Rig) -> None:
+    running = midnight.start()
+    try:
+        hybrid = midnight.plant_ids[0]
+        state = midnight.state(hybrid)
+        assert state["pv_power"] == 0  # the cloud's value, not null and not an error
+        assert state["load_power"] > 0
+        assert datetime.fromisoformat(state["ts"]).hour == 0
+        midnight.wait_text(f"isolarcloud/{hybrid}/availability", "online")
+        midnight.wait_text("isolarcloud/bridge/auth", "ok")
+        wait_until(lambda: running.service.health.polls >= 1, 10, "the first poll")
+        assert running.service.health.last_poll_result == "ok"
+    finally:
+        running.stop()
 
 
 def test_refresh_is_answered_with_fresh_data(quick: Rig) -> None:
