@@ -14,19 +14,17 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
-from bridge.config import Config, HomeAssistantConfig, IsolarcloudConfig, MqttConfig, PollConfig
+from bridge.config import Config, HomeAssistantConfig, MqttConfig, PollConfig
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.logging import configure_logging
 from bridge.mosquitto import MosquittoBroker
 from bridge.onboarding import login
 from bridge.service import Service
 from bridge.simulator import (
-    DEMO_APP_KEY,
-    DEMO_APPLICATION_ID,
     DEMO_REDIRECT_URI,
-    DEMO_SECRET_KEY,
     SimClock,
     Simulator,
+    demo_settings,
     serve,
 )
 
@@ -34,14 +32,7 @@ from bridge.simulator import (
 def demo_config(gateway: str, host: str, port: int, interval: int, speed: float) -> Config:
     """The demo runs on the simulator's fast clock, so its hour of API calls is shorter."""
     return Config(
-        isolarcloud=IsolarcloudConfig(
-            region="eu",
-            app_key=DEMO_APP_KEY,
-            secret_key=DEMO_SECRET_KEY,
-            application_id=DEMO_APPLICATION_ID,
-            redirect_uri=DEMO_REDIRECT_URI,
-            gateway=gateway,
-        ),
+        isolarcloud=demo_settings(gateway),
         mqtt=MqttConfig(host=host, port=port, client_id="isolarcloud2mqtt-demo"),
         homeassistant=HomeAssistantConfig(),
         poll=PollConfig(

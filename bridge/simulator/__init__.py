@@ -13,7 +13,13 @@ from bridge.simulator.api import (
 from bridge.simulator.clock import SimClock
 from bridge.simulator.faults import FAULT_KINDS, Faults
 from bridge.simulator.plants import SimDevice, SimPlant, default_fleet, fleet
-from bridge.simulator.server import SimulatorServer, config_snippet, run_simulator, serve
+from bridge.simulator.server import (
+    SimulatorServer,
+    config_snippet,
+    demo_settings,
+    run_simulator,
+    serve,
+)
 
 __all__ = [
     "DEMO_APPLICATION_ID",
@@ -29,6 +35,7 @@ __all__ = [
     "SimulatorServer",
     "config_snippet",
     "default_fleet",
+    "demo_settings",
     "fleet",
     "run_simulator",
     "serve",

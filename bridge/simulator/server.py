@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
+from typing import Any
 
 import httpx
 
+from bridge.config import IsolarcloudConfig
 from bridge.simulator.api import (
     DEMO_APP_KEY,
     DEMO_APPLICATION_ID,
@@ -71,6 +74,13 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.sim = sim
 
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        """Quiet when a client went away mid-request (killed, timed out); loud otherwise."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class SimulatorServer:
     """A running simulator on a loopback port, served from a daemon thread."""
@@ -109,6 +119,18 @@ def config_snippet(url: str) -> str:
         f'secret_key = "{DEMO_SECRET_KEY}"\n'
         f"application_id = {DEMO_APPLICATION_ID}\n"
         f'redirect_uri = "{DEMO_REDIRECT_URI}"\n'
+    )
+
+
+def demo_settings(gateway: str, redirect_uri: str = DEMO_REDIRECT_URI) -> IsolarcloudConfig:
+    """The `[isolarcloud]` settings of a bridge that talks to this simulator at `gateway`."""
+    return IsolarcloudConfig(
+        region="eu",
+        app_key=DEMO_APP_KEY,
+        secret_key=DEMO_SECRET_KEY,
+        application_id=DEMO_APPLICATION_ID,
+        redirect_uri=redirect_uri,
+        gateway=gateway,
     )
 
 

@@ -11,18 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bridge.config import Config, IsolarcloudConfig, MqttConfig, PollConfig
+from bridge.config import Config, MqttConfig, PollConfig
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.onboarding import login
 from bridge.service import Service
 from bridge.simulator import (
-    DEMO_APP_KEY,
-    DEMO_APPLICATION_ID,
-    DEMO_REDIRECT_URI,
-    DEMO_SECRET_KEY,
     SimClock,
     Simulator,
     SimulatorServer,
+    demo_settings,
     serve,
 )
 from tests.support.broker import Message, MosquittoBroker, Watcher, wait_until
@@ -33,14 +30,7 @@ SIM_START = datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
 
 def make_config(gateway: str, broker: MosquittoBroker, **poll: Any) -> Config:
     return Config(
-        isolarcloud=IsolarcloudConfig(
-            region="eu",
-            app_key=DEMO_APP_KEY,
-            secret_key=DEMO_SECRET_KEY,
-            application_id=DEMO_APPLICATION_ID,
-            redirect_uri=DEMO_REDIRECT_URI,
-            gateway=gateway,
-        ),
+        isolarcloud=demo_settings(gateway),
         mqtt=MqttConfig(host=broker.host, port=broker.port, client_id="bridge-under-test"),
         poll=PollConfig(**({"interval": 300, "min_refresh_interval": 60} | poll)),
     )

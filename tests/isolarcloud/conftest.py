@@ -23,6 +23,7 @@ from bridge.simulator import (
     DEMO_SECRET_KEY,
     SimClock,
     Simulator,
+    demo_settings,
 )
 
 START = datetime(2026, 6, 21, 10, 0, tzinfo=UTC)
@@ -80,14 +81,7 @@ def make_harness(
         seed=0,
         **sim_kwargs,
     )
-    cfg = IsolarcloudConfig(
-        region="eu",
-        app_key=DEMO_APP_KEY,
-        secret_key=DEMO_SECRET_KEY,
-        application_id=DEMO_APPLICATION_ID,
-        redirect_uri=redirect_uri,
-        gateway=gateway,
-    )
+    cfg = demo_settings(gateway, redirect_uri)
     return Harness(sim, clock, cfg, TokenStore(tmp_path / "state" / "tokens.toml"))
 
 

@@ -10,13 +10,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bridge.config import Config, IsolarcloudConfig, PlantsConfig
+from bridge.config import Config, PlantsConfig
 from bridge.energy_guard import EnergyGuard
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.tokens import TokenStore
 from bridge.onboarding import login
 from bridge.poller import Poller
-from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_SECRET_KEY, SimClock, Simulator
+from bridge.simulator import (
+    SimClock,
+    Simulator,
+    demo_settings,
+)
 
 START = datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
 
@@ -29,12 +33,7 @@ def sim() -> Simulator:
 def make_poller(sim: Simulator, tmp_path: Path, cfg: Config | None = None) -> Iterator[Poller]:
     cfg = cfg or Config()
     cfg = Config(
-        isolarcloud=IsolarcloudConfig(
-            app_key=DEMO_APP_KEY,
-            secret_key=DEMO_SECRET_KEY,
-            application_id=DEMO_APPLICATION_ID,
-            gateway="http://sim",
-        ),
+        isolarcloud=demo_settings("http://sim"),
         plants=cfg.plants,
     )
     transport = httpx.MockTransport(sim.handle)

@@ -14,14 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.config import Config, IsolarcloudConfig
+from bridge.config import Config
 from bridge.energy_guard import EnergyGuard
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import IsolarcloudError
 from bridge.isolarcloud.tokens import TokenStore
 from bridge.onboarding import login
 from bridge.poller import Poller
-from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_SECRET_KEY, SimClock, Simulator
+from bridge.simulator import (
+    SimClock,
+    Simulator,
+    demo_settings,
+)
 from tests.e2e.harness import SIM_START
 
 PATHS = [
@@ -77,12 +81,7 @@ bodies = (
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, Poller]]:
     sim = Simulator(clock=SimClock(start=SIM_START), hourly_quota=10**9)
-    iso = IsolarcloudConfig(
-        app_key=DEMO_APP_KEY,
-        secret_key=DEMO_SECRET_KEY,
-        application_id=DEMO_APPLICATION_ID,
-        gateway="http://sim",
-    )
+    iso = demo_settings("http://sim")
     transport = httpx.MockTransport(sim.handle)
     store = TokenStore(tmp_path_factory.mktemp("state") / "tokens.toml")
     login(
