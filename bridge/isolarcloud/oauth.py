@@ -200,15 +200,18 @@ class OAuth:
                 exc.code,
             ) from None
         fresh = _tokens_from(envelope, now, tokens, from_refresh=True)
-        register_secrets(fresh)
+        # The old refresh token is burned: a kill before the save loses the authorisation,
+        # so nothing comes first, not even the (slow) secret masking, which logs nothing.
         try:
-            self._store.save(fresh)  # before use: the old refresh token is now burned
+            self._store.save(fresh)
         except OSError as exc:
             self._tokens = fresh
             raise AuthError(
                 f"cannot save the renewed tokens to {self._store.path} ({exc.strerror}); fix "
                 "the state directory (the tokens are kept in memory until the bridge stops)"
             ) from None
+        finally:
+            register_secrets(fresh)
         self._tokens = fresh
         log.info("auth.refreshed", expires_in=round(fresh.expires_at - now))
         return fresh

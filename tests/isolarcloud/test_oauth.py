@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 
 from bridge.isolarcloud.client import PLANT_LIST, GatewayClient
-from bridge.isolarcloud.errors import CodeExchangeError
+from bridge.isolarcloud.errors import AuthError, CodeExchangeError
 from bridge.isolarcloud.oauth import MAX_MARGIN, SUSPECT_LIFETIME
-from tests.isolarcloud.conftest import EXCHANGE, REFRESH, Harness, assert_no_secret
+from bridge.logging import SECRETS
+from bridge.simulator import Simulator
+from tests.isolarcloud.conftest import (
+    EXCHANGE,
+    REFRESH,
+    Harness,
+    assert_no_secret,
+    make_harness,
+)
 
 
 def test_exchange_saves_before_returning(harness: Harness) -> None:
@@ -189,3 +198,31 @@ def test_headers_and_body_of_token_and_data_calls(harness: Harness) -> None:
         has_bearer = headers.get("authorization", "").startswith("Bearer ")
         assert has_bearer == path.startswith("/openapi/platform/"), path
     assert [path for path, _, _ in seen][:2] == [EXCHANGE, REFRESH]
+
+
+def test_renewed_tokens_that_cannot_be_saved_are_still_masked(tmp_path: Path) -> None:
+    """The secret masking runs after the save (a kill before the save costs the
+    authorisation), yet also when the save fails: the tokens live on in memory."""
+    harness = make_harness(tmp_path)
+    # tokens of their own: the simulator's seeded ones are registered by other tests
+    harness.sim = Simulator(clock=harness.clock, seed=9417)
+    renewed: list[dict[str, str]] = []
+    state_dir = harness.store.path.parent
+
+    def unwritable_after_refresh(request: httpx.Request) -> httpx.Response:
+        response = harness.sim.handle(request)
+        if request.url.path == REFRESH:
+            renewed.append(json.loads(response.content)["result_data"])
+            harness.store.path.unlink()
+            state_dir.rmdir()
+            state_dir.write_text("not a folder")  # the save cannot make its temporary file
+        return response
+
+    with harness.client(unwritable_after_refresh) as client:
+        old = harness.authorise(client)
+        with pytest.raises(AuthError, match="cannot save the renewed tokens"):
+            client.oauth.force_refresh(old.access_token)
+        assert client.oauth.tokens is not None
+        assert client.oauth.tokens.access_token == renewed[0]["access_token"]
+    for token in (renewed[0]["access_token"], renewed[0]["refresh_token"]):
+        assert SECRETS.redact(f"x {token} y") == "x *** y"

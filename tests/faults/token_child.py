@@ -1,0 +1,68 @@
+"""The process the token-kill test SIGKILLs: it renews and uses the tokens until it dies.
+
+    python -m tests.faults.token_child STATE_DIR GATEWAY_URL [KILL_STEP]
+
+It loads the token file, renews the tokens at once and uses the new access token; then it
+prints `up` and renews-and-uses in a loop. When the cloud refuses the refresh token on
+disk it prints `dead` and exits 3. With KILL_STEP it kills itself inside the second token
+save, before that file operation (see save_killer). Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bridge.config import IsolarcloudConfig
+from bridge.isolarcloud.client import GatewayClient
+from bridge.isolarcloud.errors import AuthorizationDeadError
+from bridge.isolarcloud.tokens import TokenStore, token_path
+from bridge.logging import configure_logging
+from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_REDIRECT_URI, DEMO_SECRET_KEY
+from tests.faults.save_killer import SaveKiller
+
+DEAD_EXIT = 3
+POLL_CALLS = 16  # data calls per renewal (a list_plants is two)
+
+
+def demo_config(gateway: str) -> IsolarcloudConfig:
+    """The simulator's demo application, talking to `gateway`."""
+    return IsolarcloudConfig(
+        region="eu",
+        app_key=DEMO_APP_KEY,
+        secret_key=DEMO_SECRET_KEY,
+        application_id=DEMO_APPLICATION_ID,
+        redirect_uri=DEMO_REDIRECT_URI,
+        gateway=gateway,
+    )
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def renew_and_use(client: GatewayClient) -> None:
+    """One renewal, then a poll's worth of calls with the new access token."""
+    client.oauth.force_refresh(client.oauth.access_token())
+    for _ in range(POLL_CALLS // 2):
+        client.list_plants()
+
+
+def main(argv: list[str]) -> int:
+    state_dir, gateway = Path(argv[0]), argv[1]
+    configure_logging("warning", "json")
+    if len(argv) > 2:
+        SaveKiller("tokens.toml", int(argv[2]), say).install()
+    with GatewayClient(demo_config(gateway), TokenStore(token_path(state_dir))) as client:
+        try:
+            renew_and_use(client)
+        except AuthorizationDeadError:
+            say("dead")
+            return DEAD_EXIT
+        say("up")
+        while True:
+            renew_and_use(client)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
