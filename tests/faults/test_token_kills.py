@@ -24,10 +24,9 @@ import pytest
 from bridge.isolarcloud.oauth import RENEW_PATH
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.onboarding import login
-from bridge.simulator import DEMO_REDIRECT_URI, SimClock, Simulator, serve
+from bridge.simulator import DEMO_REDIRECT_URI, SimClock, Simulator, demo_settings, serve
 from tests.e2e.harness import SIM_START
 from tests.faults.children import ForkServer
-from tests.faults.token_child import demo_config
 
 RANDOM_KILLS = 50
 SAVE_KILLS = 12  # more than the save's file operations (10): every one of them
@@ -56,7 +55,7 @@ def test_sigkill_across_refreshes_keeps_a_whole_token_file(
     kills: list[str] = []  # "random" or the killer's line, in order
     lost: list[bool] = []  # per kill: the next start found its refresh token rotated away
     with serve(sim) as server:
-        cfg = demo_config(server.url)
+        cfg = demo_settings(server.url)
 
         def authorise() -> None:
             redirect = sim.authorize(DEMO_REDIRECT_URI)

@@ -13,28 +13,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bridge.config import IsolarcloudConfig
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import AuthorizationDeadError
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.logging import configure_logging
-from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_REDIRECT_URI, DEMO_SECRET_KEY
+from bridge.simulator import demo_settings
 from tests.faults.save_killer import SaveKiller
 
 DEAD_EXIT = 3
 POLL_CALLS = 16  # data calls per renewal (a list_plants is two)
-
-
-def demo_config(gateway: str) -> IsolarcloudConfig:
-    """The simulator's demo application, talking to `gateway`."""
-    return IsolarcloudConfig(
-        region="eu",
-        app_key=DEMO_APP_KEY,
-        secret_key=DEMO_SECRET_KEY,
-        application_id=DEMO_APPLICATION_ID,
-        redirect_uri=DEMO_REDIRECT_URI,
-        gateway=gateway,
-    )
 
 
 def say(line: str) -> None:
@@ -53,7 +40,7 @@ def main(argv: list[str]) -> int:
     configure_logging("warning", "json")
     if len(argv) > 2:
         SaveKiller("tokens.toml", int(argv[2]), say).install()
-    with GatewayClient(demo_config(gateway), TokenStore(token_path(state_dir))) as client:
+    with GatewayClient(demo_settings(gateway), TokenStore(token_path(state_dir))) as client:
         try:
             renew_and_use(client)
         except AuthorizationDeadError:
