@@ -71,6 +71,9 @@ class Child:
             return
         raise AssertionError(f"the child exited by itself ({code}):\n{log_tail(self.log)}")
 
+    def tail(self) -> str:
+        return log_tail(self.log)
+
     def kill(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)

@@ -3,10 +3,11 @@
 Used inside the kill tests' child processes. An audit hook notices when a `save` opens a
 file whose name contains `target` for writing; a profiler in that thread then counts the
 file operations (C calls of the os and io modules: open, fchmod, write, flush, fsync,
-close, replace...) until that `save` returns. The first such save only counts its `n`
-operations; the next one kills the process right before operation `step % (n + 1)`
-(0: before the opening itself), after printing `kill <k>/<n> before <op> after <done>`.
-So the steps 0..n of a series of children walk through every point of the write,
+close, replace...) until that `save` returns. After `spare` saves, the process kills
+itself right before operation number `step` (0: before the opening itself), after
+printing `kill <k>/<n> before <op> after <done>`; when a save has fewer operations than
+that, the next save is cut at `step % (n + 1)` instead, n being the operations a save
+has. So the steps 0..n of a series of children walk through every point of the write,
 whatever the write looks like.
 """
 
@@ -61,11 +62,13 @@ def _save_frame(frame: FrameType | None) -> FrameType | None:
 
 
 class SaveKiller:
-    def __init__(self, target: str, step: int, say: Callable[[str], None]) -> None:
+    def __init__(self, target: str, step: int, say: Callable[[str], None], spare: int = 0) -> None:
         self.target = target
         self.step = step
+        self.spare = spare
+        self._saves = 0  # saves finished
         self._say = say
-        self._ops: int | None = None  # operations of one save, once counted
+        self._ops: int | None = None  # operations of the latest finished save
         self._done: list[str] = []  # operations of the current save so far
         self._armed = False
         self._scope: FrameType | None = None
@@ -89,8 +92,8 @@ class SaveKiller:
     def _profile(self, frame: FrameType, event: str, arg: object) -> None:
         if event == "return" and frame is self._scope:
             sys.setprofile(None)
-            if self._ops is None:
-                self._ops = len(self._done)
+            self._saves += 1
+            self._ops = len(self._done)
             self._armed, self._scope = False, None
         elif event == "c_call" and _is_file_op(arg):
             op = str(getattr(arg, "__name__", arg))
@@ -100,8 +103,9 @@ class SaveKiller:
     def _maybe_kill(self, op: str) -> None:
         """Die before `op`, the latest entry of `_done` (or the first open, with none)."""
         count = len(self._done)
-        if self._ops is None or count != self.step % (self._ops + 1):
+        at = self.step if self._ops is None else self.step % (self._ops + 1)
+        if self._saves < self.spare or count != at:
             return
         done = ",".join(self._done[:-1] if count else []) or "-"
-        self._say(f"kill {count}/{self._ops} before {op} after {done}")
+        self._say(f"kill {count}/{self._ops or '?'} before {op} after {done}")
         os.kill(os.getpid(), signal.SIGKILL)

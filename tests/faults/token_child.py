@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     state_dir, gateway = Path(argv[0]), argv[1]
     configure_logging("warning", "json")
     if len(argv) > 2:
-        SaveKiller("tokens.toml", int(argv[2]), say).install()
+        SaveKiller("tokens.toml", int(argv[2]), say, spare=1).install()
     with GatewayClient(demo_settings(gateway), TokenStore(token_path(state_dir))) as client:
         try:
             renew_and_use(client)
