@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -32,3 +33,18 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def remove_stale_temporaries(path: Path, min_age: float = 600.0) -> list[Path]:
+    """Delete what killed writers of `path` left behind: `.<name>.*.tmp` older than `min_age`.
+
+    Young ones may belong to a writer at work (the CLI beside the daemon), so they stay.
+    """
+    removed = []
+    now = time.time()
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if now - tmp.stat().st_mtime >= min_age:
+                tmp.unlink()
+                removed.append(tmp)
+    return removed

@@ -18,6 +18,7 @@ import httpx
 import structlog
 
 from bridge import __version__, budget
+from bridge.atomic import remove_stale_temporaries
 from bridge.backoff import Backoff
 from bridge.bridge_info import event_payload, info_payload
 from bridge.config import Config, ConfigError
@@ -78,9 +79,11 @@ class Service:
         # None is the wake-up call of stop()
         self.commands: queue.Queue[tuple[float, Incoming] | None] = queue.Queue()
         self.conn = MqttConnection(cfg.mqtt, self.topics, self._hand_over)
-        self.publisher = Publisher(self.conn, cfg, self.topics, state_dir / "published.json")
+        self.published_path = state_dir / "published.json"
+        self.guard_path = state_dir / "counters.toml"
+        self.publisher = Publisher(self.conn, cfg, self.topics, self.published_path)
         self.store = TokenStore(token_path(state_dir))
-        self.guard = EnergyGuard(state_dir / "counters.toml")
+        self.guard = EnergyGuard(self.guard_path)
         self.gate = RefreshGate(cfg.poll.min_refresh_interval, monotonic)
         self.health = Health(started_at=clock(), budget=cfg.poll.hourly_call_budget)
         self.inventory = Inventory()
@@ -112,6 +115,9 @@ class Service:
                 f"no authorisation in {self.store.path}: run `isolarcloud2mqtt auth login` "
                 "(with the same --state-dir or $STATE_DIRECTORY) first"
             )
+        for state_file in (self.store.path, self.guard_path, self.published_path):
+            for leftover in remove_stale_temporaries(state_file):
+                log.info("state.leftover_removed", path=str(leftover))
         SECRETS.add(self.cfg.isolarcloud.secret_key)
         SECRETS.add(self.cfg.mqtt.password)
         self.conn.start()
