@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import signal
+import sys
 import tempfile
 from pathlib import Path
 from types import FrameType
@@ -53,7 +54,11 @@ def run_demo(args: argparse.Namespace) -> int:
             host, _, port = args.broker.rpartition(":")
             broker.host, broker.port = host or "127.0.0.1", int(port)
         else:
-            broker.start()
+            try:
+                broker.start()
+            except RuntimeError as exc:  # no mosquitto installed, or it would not start
+                print(f"isolarcloud2mqtt demo: {exc}; or pass --broker HOST:PORT", file=sys.stderr)
+                return 1
         sim = Simulator(clock=SimClock(speed=args.speed))
         server = serve(sim)
         try:
