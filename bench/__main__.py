@@ -38,7 +38,7 @@ class Plan:
 
 FULL = Plan(
     api_sizes=(1, 10, 100, 1000),
-    resource_polls={1: (20, 200), 100: (2, 5), 1000: (1, 2)},
+    resource_polls={1: (20, 200), 100: (2, 5), 1000: (1, 1)},
     flat_polls=(500, 9500),
     rate_plants=100,
     rate_rounds=5,
@@ -165,6 +165,7 @@ def rows(summary: dict[str, Any]) -> list[Row]:
         )
     )
     f = summary["refresh"]
+    own = f["refresh"]["median_s"] - f["api_calls_per_refresh"] * f["sim_round_trip"]["median_s"]
     out.append(
         Row(
             "Refresh request -> response",
@@ -173,6 +174,7 @@ def rows(summary: dict[str, Any]) -> list[Row]:
             f"median {ms(f['refresh']['median_s'])}, p95 {ms(f['refresh']['p95_s'])}",
             f"simulator round trip: median {ms(f['sim_round_trip']['median_s'])}, "
             f"p95 {ms(f['sim_round_trip']['p95_s'])}",
+            f"bridge's own share ~{ms(own)}",
         )
     )
     for res in summary["resources"]:

@@ -2,8 +2,7 @@
 
 Both publish the same messages (topics and payloads the bridge produced) at QoS 1,
 retained, to the same private Mosquitto in the same run, and the clock stops when the
-broker has acknowledged the last one. Steady state: a first bridge pass (which also
-records the topic set in its state file) is not timed.
+broker has acknowledged the last one. Steady state: a first bridge pass is not timed.
 """
 
 from __future__ import annotations
@@ -111,11 +110,11 @@ def _profile(conn: CountingConnection, publisher: Publisher, result: PollResult)
 
 def measure(rig: FleetRig, host: str, port: int, rounds: int) -> PublishRate:
     result = rig.poller.poll(rig.inventory)
-    conn, publisher = bridge_publisher(host, port, rig.state_dir, "bench-bridge")
+    conn, publisher = bridge_publisher(host, port, "bench-bridge")
     bare = BareLoop(host, port)
     try:
         sent = conn.sent
-        _bridge_pass(conn, publisher, result)  # warm-up: new topics are saved to the state file
+        _bridge_pass(conn, publisher, result)  # warm-up
         per_pass = conn.sent - sent
         state_topic = conn.topics.bridge_state
         messages = [(t, p) for t, p in conn.retained().items() if t != state_topic]

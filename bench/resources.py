@@ -52,21 +52,18 @@ class Resources:
 
 def measure(rig: FleetRig, host: str, port: int, warmup: int, polls: int) -> Resources:
     rss_inventory = rss_kib()
-    conn, publisher = bridge_publisher(
-        host, port, rig.state_dir, f"bench-res-{rig.n}-{os.getpid()}"
-    )
+    client_id = f"bench-res-{rig.n}-{os.getpid()}"  # workers run side by side
+    conn, publisher = bridge_publisher(host, port, client_id)
     try:
         for _ in range(warmup):
             rig.step()
-            poll_and_publish(rig, publisher)
-            conn.wait_acked()
+            poll_and_publish(rig, publisher, conn)
         rss_warm = rss_kib()
         sent, sim_cpu = conn.sent, rig.sim_cpu_s
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(polls):
             rig.step()
-            poll_and_publish(rig, publisher)
-            conn.wait_acked()
+            poll_and_publish(rig, publisher, conn)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         return Resources(
             plants=rig.n,

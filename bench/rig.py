@@ -41,6 +41,7 @@ from bridge.simulator import (
 SIM_START = datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
 POLL_STEP_S = 300.0  # the sim clock moves one cloud cadence per poll
 UNLIMITED_QUOTA = 10**9  # benchmarks poll far faster than the cloud's hourly quota allows
+MAX_OUTSTANDING = 20_000  # unacknowledged messages, well below paho's 65,535 message ids
 
 
 def quiet_logging() -> None:
@@ -96,6 +97,7 @@ class CountingConnection(MqttConnection):
         self.topics = topics
         self.sent = 0
         self.acked = 0
+        self._threshold = 0  # the outstanding count the waiter waits for
         self._acks = threading.Condition()
         self._client.on_publish = self._on_publish
 
@@ -115,13 +117,14 @@ class CountingConnection(MqttConnection):
     ) -> None:
         with self._acks:
             self.acked += 1
-            if self.acked >= self.sent:  # wake the waiter once, not per message
+            if self.sent - self.acked <= self._threshold:  # wake the waiter once, not per ack
                 self._acks.notify_all()
 
-    def wait_acked(self, timeout: float = 60.0) -> None:
-        """Until the broker has acknowledged every message sent so far."""
+    def wait_acked(self, timeout: float = 300.0, outstanding: int = 0) -> None:
+        """Until at most `outstanding` of the messages sent so far await the broker's ack."""
         with self._acks:
-            if not self._acks.wait_for(lambda: self.acked >= self.sent, timeout):
+            self._threshold = outstanding
+            if not self._acks.wait_for(lambda: self.sent - self.acked <= outstanding, timeout):
                 raise RuntimeError(f"broker acknowledged {self.acked} of {self.sent} messages")
 
 
@@ -175,22 +178,30 @@ class FleetRig:
         self.client.close()
 
 
-def poll_and_publish(rig: FleetRig, publisher: Publisher) -> int:
-    """One poll of every plant, each reading published; returns the readings' count."""
+def poll_and_publish(rig: FleetRig, publisher: Publisher, conn: CountingConnection) -> None:
+    """One poll of every plant, each reading published, and every message acknowledged.
+
+    paho keys unacknowledged QoS 1 messages by a 16-bit message id: with more than
+    65,535 of them queued, later ones overwrite earlier ones and are lost. A poll of
+    1,000 plants publishes about 80,000, so publishing pauses while too many are queued.
+    """
     result = rig.poller.poll(rig.inventory)
     for reading in result.readings:
         publisher.publish_reading(reading, result.metrics[source_key(reading)])
-    return len(result.readings)
+        if conn.sent - conn.acked > MAX_OUTSTANDING:
+            conn.wait_acked(outstanding=MAX_OUTSTANDING // 2)
+    conn.wait_acked()
 
 
-def bridge_publisher(
-    host: str, port: int, state_dir: Path, client_id: str
-) -> tuple[CountingConnection, Publisher]:
-    """A connected CountingConnection and the Publisher on it, with the default config."""
+def bridge_publisher(host: str, port: int, client_id: str) -> tuple[CountingConnection, Publisher]:
+    """A connected CountingConnection and the Publisher on it, with the default config.
+
+    The publisher keeps no topic-set file: in steady state it writes none anyway, and
+    its first poll of a big fleet would rewrite the file once per reading."""
     cfg = make_config("http://simulator.invalid", host, port, client_id)
     topics = Topics(cfg.mqtt.base_topic, cfg.homeassistant.prefix)
     conn = CountingConnection(cfg.mqtt, topics)
     conn.start()
     if not conn.wait_connected(10):
         raise RuntimeError(f"no MQTT connection to {host}:{port}")
-    return conn, Publisher(conn, cfg, topics, state_dir / "published.json")
+    return conn, Publisher(conn, cfg, topics, None)
