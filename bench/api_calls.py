@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.rig import FleetRig
-from bridge.budget import calls_per_poll
 from bridge.metric import PLANT_LEVEL
 
 
@@ -33,12 +32,7 @@ def measure(rig: FleetRig) -> ApiCalls:
     plant_points = poller.selection(PLANT_LEVEL).point_ids
     types = {d.device_type for ds in inventory.devices.values() for d in ds}
     points_by_type = {t: poller.selection(t).point_ids for t in types}
-    minimum = calls_per_poll(
-        len(inventory.plants),
-        len(plant_points),
-        {t: len(points) for t, points in points_by_type.items()},
-        types,
-    )
+    minimum = poller.estimate(inventory).per_poll  # bridge.budget.calls_per_poll
 
     before = sim.total_calls
     for plant in inventory.plants:

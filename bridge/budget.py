@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bridge.config import Config, ConfigError
+from bridge.isolarcloud.limits import MAX_DETAIL_IDS, MAX_POINTS, MAX_PS_KEYS, PAGE_SIZE
 
 BASIC_PLAN_CALLS_PER_HOUR = 2000
-POINTS_PER_CALL = 100
-PLANTS_PER_DETAIL_CALL = 20
-LIST_PAGE_SIZE = 100
 WARN_FRACTION = 0.8
 
 
@@ -25,25 +23,31 @@ def chunks(count: int, size: int) -> int:
 
 
 def calls_per_poll(
-    n_plants: int, plant_points: int, points_by_type: Mapping[int, int], device_types: set[int]
+    n_plants: int,
+    plant_points: int,
+    points_by_type: Mapping[int, int],
+    devices_by_type: Mapping[int, int],
 ) -> int:
     """The fewest calls that read every plant and device once under the batching rules.
 
-    All plants share one plant call per 100-point chunk; devices share one call per device
-    type per 100-point chunk, whatever the number of devices or plants.
+    All plants share one plant call per 100-point chunk; the devices of one type share one
+    call per 100-point chunk and per 100 devices, whatever plants they belong to.
     """
     if n_plants == 0:
         return 0
-    plant_calls = chunks(plant_points, POINTS_PER_CALL)
-    device_calls = sum(chunks(points_by_type.get(t, 0), POINTS_PER_CALL) for t in device_types)
+    plant_calls = chunks(plant_points, MAX_POINTS)
+    device_calls = sum(
+        chunks(n_devices, MAX_PS_KEYS) * chunks(points_by_type.get(device_type, 0), MAX_POINTS)
+        for device_type, n_devices in devices_by_type.items()
+    )
     return plant_calls + device_calls
 
 
 def calls_per_inventory(n_plants: int, devices_per_plant: Mapping[str, int]) -> int:
     """Plant list pages, detail chunks, and one device-list page (or more) per plant."""
-    plant_pages = chunks(n_plants, LIST_PAGE_SIZE) or 1
-    details = chunks(n_plants, PLANTS_PER_DETAIL_CALL)
-    device_pages = sum(max(1, chunks(n, LIST_PAGE_SIZE)) for n in devices_per_plant.values())
+    plant_pages = chunks(n_plants, PAGE_SIZE) or 1
+    details = chunks(n_plants, MAX_DETAIL_IDS)
+    device_pages = sum(max(1, chunks(n, PAGE_SIZE)) for n in devices_per_plant.values())
     return plant_pages + details + device_pages
 
 
@@ -80,10 +84,10 @@ def estimate(
     devices_per_plant: Mapping[str, int],
     plant_points: int,
     points_by_type: Mapping[int, int],
-    device_types: set[int],
+    devices_by_type: Mapping[int, int],
 ) -> Estimate:
     n_plants = len(devices_per_plant)
-    per_poll = calls_per_poll(n_plants, plant_points, points_by_type, device_types)
+    per_poll = calls_per_poll(n_plants, plant_points, points_by_type, devices_by_type)
     inventory = calls_per_inventory(n_plants, devices_per_plant)
     # a token refresh costs one call about every two days; count one an hour to stay safe
     other = inventory * 3600 / cfg.poll.device_list_interval + 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,13 +99,13 @@ class Poller:
         return Inventory(plants, devices)
 
     def estimate(self, inventory: Inventory) -> Estimate:
-        types = {d.device_type for ds in inventory.devices.values() for d in ds}
+        by_type = Counter(d.device_type for ds in inventory.devices.values() for d in ds)
         return estimate(
             self.cfg,
             {ps_id: len(ds) for ps_id, ds in inventory.devices.items()},
             len(self.selection(PLANT_LEVEL).point_ids),
-            {t: len(self.selection(t).point_ids) for t in types},
-            types,
+            {t: len(self.selection(t).point_ids) for t in by_type},
+            by_type,
         )
 
     def poll(self, inventory: Inventory, ps_ids: Collection[str] | None = None) -> PollResult:

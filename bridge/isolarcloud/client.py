@@ -7,7 +7,6 @@ and renews the access token once when the cloud refuses it (E00003).
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +20,7 @@ import structlog
 
 from bridge.config import IsolarcloudConfig
 from bridge.isolarcloud.errors import ParameterError, TokenExpiredError, TransientError
+from bridge.isolarcloud.limits import MAX_DETAIL_IDS, MAX_POINTS, MAX_PS_KEYS, PAGE_SIZE
 from bridge.isolarcloud.oauth import OAuth
 from bridge.isolarcloud.parsing import (
     chunks,
@@ -42,10 +42,6 @@ PLANT_DETAIL = "/openapi/platform/getPowerStationDetail"
 DEVICE_LIST = "/openapi/platform/getDeviceListByPsId"
 PLANT_REALTIME = "/openapi/platform/getPowerStationRealTimeData"
 DEVICE_REALTIME = "/openapi/platform/getDeviceRealTimeData"
-MAX_POINTS = 100  # per real-time call, else result_code 010
-MAX_DETAIL_IDS = 20  # ps_ids per getPowerStationDetail call
-MAX_PS_KEYS = 100  # ps_keys per device call: undocumented, kept to the MLPE limit
-PAGE_SIZE = 100
 MAX_PAGES = 1000  # a guard against a cloud that never returns a short page
 
 
@@ -198,21 +194,6 @@ class GatewayClient:
         """The gateway's clock (GET /timestamp), as an aware UTC datetime."""
         text = self._http.get_text("/timestamp")
         return _server_time(text)
-
-    @staticmethod
-    def minimum_calls(
-        n_plants: int,
-        devices_by_type: Mapping[int, int],
-        points_plant: int,
-        points_by_type: Mapping[int, int],
-    ) -> int:
-        """The API calls one poll of real-time data costs with these numbers."""
-        calls = math.ceil(points_plant / MAX_POINTS) if n_plants else 0
-        for device_type, n_devices in devices_by_type.items():
-            points = points_by_type.get(device_type, 0)
-            if n_devices and points:
-                calls += math.ceil(n_devices / MAX_PS_KEYS) * math.ceil(points / MAX_POINTS)
-        return calls
 
     def _call(self, path: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """`result_data` of a data call; an E00003 renews the token once and retries once."""

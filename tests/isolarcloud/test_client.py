@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from bridge.budget import calls_per_poll
 from bridge.isolarcloud.client import (
     DEVICE_LIST,
     DEVICE_REALTIME,
@@ -100,7 +101,7 @@ def test_device_points_chunked_by_100(harness: Harness, client: GatewayClient) -
     assert len(snaps[devices[0].ps_key].values) == 150
 
 
-def test_minimum_calls_matches_what_a_poll_costs(harness: Harness, client: GatewayClient) -> None:
+def test_a_poll_costs_the_budgeted_minimum(harness: Harness, client: GatewayClient) -> None:
     plants = client.list_plants()
     devices = [d for p in plants for d in client.list_devices(p.ps_id)]
     points_by_type = {14: 120, 43: 5, 1: 30}
@@ -113,7 +114,7 @@ def test_minimum_calls_matches_what_a_poll_costs(harness: Harness, client: Gatew
         devices, {t: [str(i) for i in range(n)] for t, n in points_by_type.items()}, {}
     )
     spent = harness.sim.total_calls - before
-    assert spent == GatewayClient.minimum_calls(len(plants), by_type, 101, points_by_type)
+    assert spent == calls_per_poll(len(plants), 101, points_by_type, by_type)
 
 
 def test_calls_last_hour_counts_every_call(harness: Harness) -> None:
