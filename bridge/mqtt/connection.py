@@ -6,7 +6,12 @@ outage loses nothing, and nothing piles up while the broker is away: retained me
 are only recorded, non-retained ones are dropped and counted.
 
 paho runs every callback in its network thread. Callbacks here only update flags, hand
-incoming messages to the given callback, or publish (which never blocks).
+incoming messages to the given callback, or start a resend (which never blocks).
+
+paho numbers unacknowledged QoS 1/2 messages with a 16-bit id: past 65,535 in flight, new
+messages overwrite old ones unsent. So publishing threads wait (bounded) while
+`max_unacked` messages are unacknowledged, and the resend after a connect runs in a
+thread of its own, never in paho's.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ ONLINE = "online"
 OFFLINE = "offline"
 RECONNECT_MIN_DELAY = 1
 RECONNECT_MAX_DELAY = 60
+MAX_UNACKED = 10_000  # far below paho's 65,535 message ids
+ROOM_TIMEOUT = 30.0  # seconds a publisher waits for acknowledgements before giving up
 
 # CONNACK reasons a user can fix, with the fix (paho's reason names as keys).
 _CONNECT_HINTS = {
@@ -79,6 +86,7 @@ class MqttConnection:
         client_id_suffix: str = "",
         ha_delay: Callable[[], float] = random_ha_delay,
         reconnect_max_delay: int = RECONNECT_MAX_DELAY,
+        max_unacked: int = MAX_UNACKED,
     ) -> None:
         self._cfg = cfg
         self._topics = topics
@@ -92,9 +100,16 @@ class MqttConnection:
         self._lock = threading.RLock()
         self._retained: dict[str, _Retained] = {}
         self._connected = threading.Event()
+        self._synced = threading.Event()  # connected, and the retained set re-sent
         self._connections = 0
         self._stopping = False
         self._timer: threading.Timer | None = None
+        # Flow control has its own lock: paho calls on_publish holding its own mutexes,
+        # which a thread holding self._lock may be waiting for inside client.publish().
+        self._flow = threading.Condition()
+        self._unacked = 0
+        self._max_unacked = max_unacked
+        self._network_thread: int | None = None
         self.dropped = 0
         self._client = self._make_client()
 
@@ -116,7 +131,8 @@ class MqttConnection:
             return {topic: entry.payload for topic, entry in self._retained.items()}
 
     def wait_connected(self, timeout: float) -> bool:
-        return self._connected.wait(timeout)
+        """Wait until connected and the retained set has been re-sent over the connection."""
+        return self._synced.wait(timeout)
 
     def _make_client(self) -> mqtt.Client:
         client = new_client(self._cfg, self._client_id)
@@ -126,6 +142,7 @@ class MqttConnection:
         client.on_connect_fail = self._handle_connect_fail
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
+        client.on_publish = self._handle_publish
         return client
 
     def start(self) -> None:
@@ -146,6 +163,15 @@ class MqttConnection:
     ) -> None:
         data = payload.encode() if isinstance(payload, str) else payload
         level = self._cfg.qos if qos is None else qos
+        if not self._wait_for_room():
+            # the broker does not keep up: keep the latest value, it goes out on resend
+            with self._lock:
+                if retain:
+                    self._retained[topic] = _Retained(data, level, properties)
+                else:
+                    self.dropped += 1
+            log.warning("mqtt.backlog_full", topic=topic, unacked=self._unacked)
+            return
         with self._lock:
             if retain:
                 self._retained[topic] = _Retained(data, level, properties)
@@ -158,10 +184,38 @@ class MqttConnection:
                 del self._retained[topic]
 
     def republish_all(self) -> None:
-        """Send the whole retained set again (e.g. after Home Assistant restarted)."""
+        """Send the whole retained set again (after a connect, or Home Assistant restarted).
+
+        Each topic goes out with its value at that moment, so a newer value published
+        meanwhile by another thread is never overtaken by an older one.
+        """
         with self._lock:
-            if self.connected:
-                self._send_retained()
+            topics = list(self._retained)
+        for topic in topics:
+            if not self.connected or not self._wait_for_room():
+                return
+            with self._lock:
+                entry = self._retained.get(topic)
+                if entry is None or not self.connected:
+                    continue
+                self._send(topic, entry.payload, entry.qos, True, entry.properties)
+                if not entry.payload:  # a clear, now delivered: nothing left to remember
+                    del self._retained[topic]
+
+    def _resend_after_connect(self) -> None:
+        self.republish_all()
+        if self.connected:
+            self._synced.set()
+
+    def _wait_for_room(self) -> bool:
+        """Wait until fewer than `max_unacked` messages await their PUBACK (not in paho's
+        thread, which is the one that receives them); False after ROOM_TIMEOUT."""
+        if threading.get_ident() == self._network_thread:
+            return True
+        with self._flow:
+            return self._flow.wait_for(
+                lambda: self._unacked < self._max_unacked or not self.connected, ROOM_TIMEOUT
+            )
 
     def stop(self, timeout: float = 5) -> None:
         """Publish `offline`, wait for the broker to have it, disconnect, stop the thread."""
@@ -185,15 +239,26 @@ class MqttConnection:
     def _send(
         self, topic: str, data: bytes, qos: int, retain: bool, properties: Properties | None
     ) -> None:
+        with self._flow:
+            self._unacked += 1  # before publish: paho may call on_publish from inside it
         info = self._client.publish(topic, data, qos=qos, retain=retain, properties=properties)
-        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
-            log.warning("mqtt.publish_failed", topic=topic, rc=mqtt.error_string(info.rc))
+        if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            with self._flow:
+                self._unacked -= 1
+            if info.rc != MQTTErrorCode.MQTT_ERR_NO_CONN:
+                log.warning("mqtt.publish_failed", topic=topic, rc=mqtt.error_string(info.rc))
 
-    def _send_retained(self) -> None:
-        for topic, entry in list(self._retained.items()):
-            self._send(topic, entry.payload, entry.qos, True, entry.properties)
-            if not entry.payload:  # a clear, now delivered: nothing left to remember
-                del self._retained[topic]
+    def _handle_publish(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        with self._flow:
+            self._unacked = max(0, self._unacked - 1)
+            self._flow.notify_all()
 
     # --- paho callbacks (network thread) -------------------------------------------------
 
@@ -222,11 +287,15 @@ class MqttConnection:
         client.subscribe(
             [(self._topics.request_wildcard, 1), (self._topics.ha_status, 1)],
         )
+        self._network_thread = threading.get_ident()
+        with self._flow:
+            self._unacked = 0  # what was in flight died with the old connection
         with self._lock:
             self.dropped += sum(1 for m in stale if not m.retain)
             self._connections += 1
             self._connected.set()
-            self._send_retained()
+        self._synced.clear()
+        threading.Thread(target=self._resend_after_connect, name="mqtt-resend", daemon=True).start()
         log.info(
             "mqtt.connected",
             host=self._cfg.host,
@@ -254,6 +323,9 @@ class MqttConnection:
     ) -> None:
         was_connected = self.connected
         self._connected.clear()
+        self._synced.clear()
+        with self._flow:
+            self._flow.notify_all()  # publishers waiting for acks: none will come now
         if was_connected:
             level = log.info if self._stopping else log.warning
             level("mqtt.disconnected", reason=str(reason), stopping=self._stopping)
