@@ -115,6 +115,7 @@ class CountingConnection(MqttConnection):
         reason: ReasonCode,
         properties: Properties,
     ) -> None:
+        self._handle_publish(client, userdata, mid, reason, properties)  # the flow control
         with self._acks:
             self.acked += 1
             if self.sent - self.acked <= self._threshold:  # wake the waiter once, not per ack
