@@ -185,6 +185,12 @@ class Service:
                 items.append(item)
 
     def _scheduled_poll(self) -> None:
+        held = self._budget_wait()
+        if held > 0:
+            # retries and token refreshes under a fault storm can eat the hour's budget
+            log.warning("budget.poll_held", seconds=held)
+            self._next_poll = self._monotonic() + held
+            return
         delay = self._poll(None)
         now = self._monotonic()
         interval = self.cfg.poll.interval
@@ -206,6 +212,7 @@ class Service:
                 clock=self._clock,
                 sleep=self._client_sleep or self._stop.wait,
                 rng=self._rng,
+                hourly_budget=self.cfg.poll.hourly_call_budget,
             )
             self._poller = Poller(self._client, self.cfg, self.guard, self._clock)
             self._token_mtime = self._token_file_mtime()
@@ -360,18 +367,21 @@ class Service:
     def refresh_wait(self, ps_ids: Sequence[str]) -> float:
         """Seconds before these plants may be fetched on demand (0 = now).
 
-        Held by the per-plant window, by a rate-limit backoff, and by the budget: a refresh
-        that would push the last hour's calls past `hourly_call_budget` waits.
+        Held by the per-plant window, by a rate-limit backoff, and by the budget.
         """
         waits = [self.gate.retry_after(ps_ids)]
         if self.health.rate_limited_until is not None:
             waits.append(self.health.rate_limited_until - self._clock())
+        return max(0.0, self._budget_wait(), *waits)
+
+    def _budget_wait(self) -> float:
+        """Seconds to hold a poll that would push the last hour's calls past the budget."""
         client = self._client
-        if client is not None and (
-            client.calls_last_hour() + self.poll_cost() > self.cfg.poll.hourly_call_budget
-        ):
-            waits.append(float(self.cfg.poll.min_refresh_interval))
-        return max(0.0, *waits)
+        if client is None:
+            return 0.0
+        if client.calls_last_hour() + self.poll_cost() <= self.cfg.poll.hourly_call_budget:
+            return 0.0
+        return float(self.cfg.poll.min_refresh_interval)
 
     def poll_now(self, ps_ids: list[str]) -> PollRecord:
         delay = self._poll(ps_ids)

@@ -12,8 +12,12 @@ from tests.support.broker import MosquittoBroker
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
-    """An anonymous Mosquitto on a free loopback port."""
-    instance = MosquittoBroker(tmp_path / "broker")
+    """An anonymous Mosquitto on a free loopback port.
+
+    Its subscribers' queues are unbounded: mosquitto drops QoS 1 messages for a client
+    that falls 1,000 behind, and a test's recording watcher must see everything.
+    """
+    instance = MosquittoBroker(tmp_path / "broker", extra_conf="max_queued_messages 0\n")
     instance.start()
     yield instance
     instance.stop()

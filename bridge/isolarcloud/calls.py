@@ -29,6 +29,15 @@ class CallCounter:
             self._prune(self._clock())
             return len(self._times)
 
+    def seconds_until_below(self, limit: int) -> float:
+        """How long until fewer than `limit` calls remain in the window (0 = now)."""
+        with self._lock:
+            now = self._clock()
+            self._prune(now)
+            if len(self._times) < limit:
+                return 0.0
+            return self._times[len(self._times) - limit] + self._window - now
+
     def _prune(self, now: float) -> None:
         while self._times and self._times[0] <= now - self._window:
             self._times.popleft()

@@ -67,6 +67,7 @@ class GatewayClient:
         rng: random.Random | None = None,
         retries: int = 3,
         timeout: float = 20.0,
+        hourly_budget: int | None = None,
     ) -> None:
         self._http = ApiTransport(
             cfg,
@@ -76,6 +77,7 @@ class GatewayClient:
             rng=rng,
             retries=retries,
             timeout=timeout,
+            hourly_budget=hourly_budget,
         )
         self.oauth = OAuth(cfg, store, self._http, clock)
 

@@ -49,8 +49,10 @@ class ApiTransport:
         rng: random.Random | None = None,
         retries: int = 3,
         timeout: float = 20.0,
+        hourly_budget: int | None = None,
     ) -> None:
         self._cfg = cfg
+        self._hourly_budget = hourly_budget
         self.gateway, self.web = endpoints_for(cfg)
         self._clock = clock
         self._sleep = sleep
@@ -107,11 +109,26 @@ class ApiTransport:
     def close(self) -> None:
         self._http.close()
 
+    def _check_budget(self, path: str) -> None:
+        """Refuse a call the bridge's own hourly budget has no room for (retries included)."""
+        budget = self._hourly_budget
+        if budget is None:
+            return
+        wait = self.counter.seconds_until_below(budget)
+        if wait > 0:
+            raise RateLimitedError(
+                f"not calling {path}: {budget} calls in the last hour reach "
+                "[poll] hourly_call_budget",
+                "budget",
+                wait,
+            )
+
     def _post_once(
         self, path: str, body: dict[str, Any], bearer: str | None, hidden: tuple[str, ...]
     ) -> dict[str, Any]:
         payload = {"appkey": self._cfg.app_key, "lang": self._cfg.language, **body}
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        self._check_budget(path)
         self.counter.record()
         try:
             response = self._http.post(path, content=json.dumps(payload), headers=headers)

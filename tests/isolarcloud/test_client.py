@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bridge.budget import calls_per_poll
 from bridge.isolarcloud.client import (
     DEVICE_LIST,
@@ -14,6 +16,7 @@ from bridge.isolarcloud.client import (
     PLANT_REALTIME,
     GatewayClient,
 )
+from bridge.isolarcloud.errors import RateLimitedError
 from bridge.simulator import fleet
 from tests.isolarcloud.conftest import Harness, make_harness
 
@@ -141,3 +144,19 @@ def test_nothing_to_ask_costs_no_call(harness: Harness, client: GatewayClient) -
     assert client.plant_realtime(plants, []) == {}
     assert client.device_realtime([], {14: ["13011"]}, {}) == {}
     assert harness.sim.total_calls == before
+
+
+def test_the_hourly_budget_is_a_hard_cap(harness: Harness) -> None:
+    with harness.client(hourly_budget=4) as client:
+        harness.authorise(client)  # call 1
+        client.list_plants()  # calls 2 and 3 (list, details)
+        client.list_devices("1122348203")  # call 4
+        sent = harness.sim.total_calls
+        with pytest.raises(RateLimitedError) as refused:
+            client.list_devices("1122348203")
+        assert refused.value.code == "budget"
+        assert "hourly_call_budget" in str(refused.value)
+        assert harness.sim.total_calls == sent  # nothing went out
+        assert 0 < refused.value.retry_after <= 3600
+        harness.clock.advance(refused.value.retry_after)
+        client.list_devices("1122348203")  # the oldest call has left the window

@@ -7,11 +7,8 @@ QoS 1 messages at once; paho would overwrite unacknowledged ones past 65,535.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
-import pytest
 
 from tests.mqtt.conftest import MakeBridge
 from tests.mqtt.sample import config
@@ -20,23 +17,14 @@ from tests.support.broker import MosquittoBroker, Watcher, wait_until
 BURST = 70_000
 
 
-@pytest.fixture
-def roomy_broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
-    """No per-subscriber queue limit, so the watcher itself drops nothing."""
-    instance = MosquittoBroker(tmp_path / "broker", extra_conf="max_queued_messages 0\n")
-    instance.start()
-    yield instance
-    instance.stop()
-
-
 def test_a_burst_beyond_paho_message_ids_arrives_whole(
-    roomy_broker: MosquittoBroker, make_bridge: MakeBridge
+    broker: MosquittoBroker, make_bridge: MakeBridge
 ) -> None:
-    bridge = make_bridge(config(roomy_broker))
+    bridge = make_bridge(config(broker))
     assert bridge.conn.wait_connected(10)
     seen: set[str] = set()
     lock = threading.Lock()
-    watcher = Watcher(roomy_broker, ["burst/#"])
+    watcher = Watcher(broker, ["burst/#"])
 
     def record(client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         with lock:
