@@ -14,7 +14,7 @@ from bridge.config import Config
 from bridge.service import Service
 from bridge.simulator import Simulator
 from tests.e2e.harness import Running
-from tests.support.broker import MosquittoBroker, Watcher
+from tests.support.broker import MosquittoBroker, retained_snapshot
 
 BRIDGE = "isolarcloud/bridge"
 
@@ -35,22 +35,6 @@ def start_service(cfg: Config, state_dir: Path, **kwargs: Any) -> Running:
     running.thread = threading.Thread(target=target, daemon=True)
     running.thread.start()
     return running
-
-
-def probe_retained(broker: MosquittoBroker, quiet: float = 0.15) -> dict[str, bytes]:
-    """The retained messages a fresh subscriber gets now (done after `quiet` s of silence)."""
-    watcher = Watcher(broker, ["#"])
-    try:
-        count, last_change = -1, time.monotonic()
-        while time.monotonic() - last_change < quiet:
-            if len(watcher.messages) != count:
-                count, last_change = len(watcher.messages), time.monotonic()
-            time.sleep(0.01)
-        return {m.topic: m.payload for m in watcher.messages if m.retain}
-    finally:
-        # disconnect first: Watcher.close() stops the loop first, which costs a second
-        watcher.client.disconnect()
-        watcher.client.loop_stop()
 
 
 def named_topics(service: Service) -> set[str]:
@@ -96,7 +80,7 @@ def wait_recovered(
     problems: list[str] = ["not probed"]
     seen: dict[str, bytes] = {}
     while time.monotonic() - started < timeout:
-        seen = probe_retained(broker)
+        seen = retained_snapshot(broker, "#", settle=0.15)
         problems = gaps(reference, seen)
         if not problems:
             return time.monotonic() - started, seen

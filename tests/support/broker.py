@@ -119,8 +119,9 @@ class Watcher:
         self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
 
     def close(self) -> None:
-        self.client.loop_stop()
+        # disconnect while the loop still runs: the other order waits out a loop timeout
         self.client.disconnect()
+        self.client.loop_stop()
 
 
 def retained_snapshot(
