@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.broker import MosquittoBroker
+from tests.support.cli import user_environment
 
 
 @pytest.fixture
@@ -21,3 +22,9 @@ def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
     instance.start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture
+def user_env() -> dict[str, str]:
+    """The environment of a user's shell, with the secret key in it."""
+    return user_environment()

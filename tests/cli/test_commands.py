@@ -3,65 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_SECRET_KEY, Simulator, serve
+from bridge.simulator import Simulator
 from bridge.simulator.server import SimulatorServer
-from tests.e2e.harness import SIM_START
 from tests.support.broker import MosquittoBroker, Watcher, retained_snapshot, wait_until
-
-
-def write_config(path: Path, gateway: str, broker: MosquittoBroker | None = None) -> Path:
-    mqtt = f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n' if broker else ""
-    path.write_text(
-        "[isolarcloud]\n"
-        'region = "eu"\n'
-        f'app_key = "{DEMO_APP_KEY}"\n'
-        f"application_id = {DEMO_APPLICATION_ID}\n"
-        'redirect_uri = "http://localhost:8765/callback"\n'
-        f'gateway = "{gateway}"\n' + mqtt
-    )
-    return path
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bridge", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.fixture
-def cloud() -> Iterator[tuple[Simulator, SimulatorServer]]:
-    from bridge.simulator import SimClock
-
-    sim = Simulator(clock=SimClock(start=SIM_START))
-    server = serve(sim)
-    yield sim, server
-    server.close()
-
-
-@pytest.fixture
-def user_env(tmp_path: Path) -> dict[str, str]:
-    """The secret comes from the environment, as a user's shell or a unit would give it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STATE_", "CONFIGURATION_"))}
-    env["ISOLARCLOUD_SECRET_KEY"] = DEMO_SECRET_KEY
-    return env
+from tests.support.cli import cli, write_config
 
 
 def test_version() -> None:

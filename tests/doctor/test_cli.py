@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bridge.simulator import DEMO_SECRET_KEY
-from tests.cli.test_commands import cli, user_env, write_config
 from tests.doctor.conftest import start_cloud
 from tests.support.broker import MosquittoBroker, Watcher
-
-__all__ = ["user_env"]  # the fixture, shared with the CLI tests
+from tests.support.cli import cli, write_config
 
 
 def test_doctor_exit_codes(
