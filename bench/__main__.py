@@ -20,7 +20,7 @@ from typing import Any
 from bench import publish_rate, service_runs
 from bench.report import Row, mib, ms, table
 from bench.rig import FleetRig, quiet_logging
-from bridge.mosquitto import MosquittoBroker
+from bridge.simulator.mosquitto import MosquittoBroker
 
 FLAT_TOLERANCE_KIB = 1024  # RSS growth after warm-up that still counts as flat
 

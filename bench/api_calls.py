@@ -1,5 +1,5 @@
 """API calls per poll: the real poller against the simulator, beside the minimum the
-batching rules allow (`bridge.budget.calls_per_poll`) and a per-plant client (one plant
+batching rules allow (`bridge.isolarcloud.budget.calls_per_poll`) and a per-plant client (one plant
 call per plant and one device call per device, as the peer projects do)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.rig import FleetRig
-from bridge.metric import PLANT_LEVEL
+from bridge.catalogue.metric import PLANT_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +15,7 @@ class ApiCalls:
     plants: int
     devices: int
     measured: int  # at the simulator, around one Poller.poll
-    minimum: int  # bridge.budget.calls_per_poll
+    minimum: int  # bridge.isolarcloud.budget.calls_per_poll
     per_plant: int  # measured the same way, plant by plant and device by device
 
     @property
@@ -32,7 +32,7 @@ def measure(rig: FleetRig) -> ApiCalls:
     plant_points = poller.selection(PLANT_LEVEL).point_ids
     types = {d.device_type for ds in inventory.devices.values() for d in ds}
     points_by_type = {t: poller.selection(t).point_ids for t in types}
-    minimum = poller.estimate(inventory).per_poll  # bridge.budget.calls_per_poll
+    minimum = poller.estimate(inventory).per_poll  # bridge.isolarcloud.budget.calls_per_poll
 
     before = sim.total_calls
     for plant in inventory.plants:

@@ -24,7 +24,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from bench.rig import CountingConnection, FleetRig, bridge_publisher
 from bridge.mqtt.publisher import Publisher
-from bridge.poller import PollResult, source_key
+from bridge.readings.poller import PollResult
 
 GOAL = 0.8  # the bridge should reach 80% of the bare loop
 
@@ -92,7 +92,7 @@ class BareLoop:
 def _bridge_pass(conn: CountingConnection, publisher: Publisher, result: PollResult) -> float:
     started = time.perf_counter()
     for reading in result.readings:
-        publisher.publish_reading(reading, result.metrics[source_key(reading)])
+        publisher.publish_reading(reading, result.metrics[reading.source_key])
     conn.wait_acked()
     return time.perf_counter() - started
 

@@ -3,7 +3,6 @@ client and poller, and an MQTT connection that counts the broker's acknowledgeme
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 import time
@@ -17,25 +16,17 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from bridge.config import Config, IsolarcloudConfig, MqttConfig, PollConfig
-from bridge.energy_guard import EnergyGuard
+from bridge.config.model import Config, MqttConfig, PollConfig
 from bridge.isolarcloud.client import GatewayClient
-from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.logging import configure_logging
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.publisher import Publisher
 from bridge.mqtt.topics import Topics
-from bridge.onboarding import login
-from bridge.poller import Inventory, Poller, source_key
-from bridge.simulator import (
-    DEMO_APP_KEY,
-    DEMO_APPLICATION_ID,
-    DEMO_REDIRECT_URI,
-    DEMO_SECRET_KEY,
-    SimClock,
-    Simulator,
-    fleet,
-)
+from bridge.platform.logging import configure_logging
+from bridge.platform.secrets import SecretRegistry
+from bridge.readings.energy_guard import EnergyGuard
+from bridge.readings.poller import Inventory, Poller
+from bridge.simulator import SimClock, Simulator, fleet, simulator_config
+from bridge.simulator.demo import authorise
 
 # a summer morning in Europe, as in the end-to-end tests
 SIM_START = datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
@@ -46,7 +37,7 @@ MAX_OUTSTANDING = 20_000  # unacknowledged messages, well below paho's 65,535 me
 
 def quiet_logging() -> None:
     """The daemon logs at info level; keep that cost in the figures but off the screen."""
-    configure_logging("info", "json", stream=open(os.devnull, "w"))  # noqa: SIM115 - for the process's life
+    configure_logging("info", "json", SecretRegistry(), open(os.devnull, "w"))  # noqa: SIM115 - for the process's life
 
 
 def rss_kib() -> int:
@@ -60,32 +51,7 @@ def rss_kib() -> int:
 def make_config(
     gateway: str, host: str = "127.0.0.1", port: int = 1883, client_id: str = "bench", **poll: Any
 ) -> Config:
-    return Config(
-        isolarcloud=IsolarcloudConfig(
-            app_key=DEMO_APP_KEY,
-            secret_key=DEMO_SECRET_KEY,
-            application_id=DEMO_APPLICATION_ID,
-            redirect_uri=DEMO_REDIRECT_URI,
-            gateway=gateway,
-        ),
-        mqtt=MqttConfig(host=host, port=port, client_id=client_id),
-        poll=PollConfig(**poll),
-    )
-
-
-def authorise(
-    sim: Simulator, cfg: Config, state_dir: Path, transport: httpx.BaseTransport | None = None
-) -> TokenStore:
-    """What `auth login --redirect-url ...` does after the owner clicked Authorize."""
-    store = TokenStore(token_path(state_dir))
-    login(
-        cfg.isolarcloud,
-        store,
-        redirect_url=sim.authorize(cfg.isolarcloud.redirect_uri),
-        transport=transport,
-        stdout=io.StringIO(),
-    )
-    return store
+    return simulator_config(gateway, host, port, client_id=client_id, poll=PollConfig(**poll))
 
 
 class CountingConnection(MqttConnection):
@@ -152,7 +118,7 @@ class FleetRig:
         self.sim.clock.advance(self.sim_ahead_s)
         transport = httpx.MockTransport(self._handle)
         cfg = make_config("http://simulator.invalid")
-        store = authorise(self.sim, cfg, self.state_dir, transport)
+        store = authorise(self.sim, cfg.isolarcloud, self.state_dir, transport=transport)
         self.client = GatewayClient(cfg.isolarcloud, store, transport=transport, clock=self.now)
         guard = EnergyGuard(self.state_dir / "counters.toml")
         self.poller = Poller(self.client, cfg, guard, self.now)
@@ -188,7 +154,7 @@ def poll_and_publish(rig: FleetRig, publisher: Publisher, conn: CountingConnecti
     """
     result = rig.poller.poll(rig.inventory)
     for reading in result.readings:
-        publisher.publish_reading(reading, result.metrics[source_key(reading)])
+        publisher.publish_reading(reading, result.metrics[reading.source_key])
         if conn.sent - conn.acked > MAX_OUTSTANDING:
             conn.wait_acked(outstanding=MAX_OUTSTANDING // 2)
     conn.wait_acked()

@@ -8,6 +8,8 @@ import queue
 import statistics
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,15 +17,16 @@ import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from bench.rig import SIM_START, authorise, make_config
-from bridge.catalogue import select
-from bridge.config import Config
+from bench.rig import SIM_START, make_config
+from bridge.catalogue.metric import PLANT_LEVEL
+from bridge.catalogue.selection import select
+from bridge.config.model import Config
+from bridge.daemon.service import Service
 from bridge.isolarcloud.client import PLANT_REALTIME
-from bridge.metric import PLANT_LEVEL
-from bridge.service import Service
 from bridge.simulator import DEMO_APP_KEY, DEMO_SECRET_KEY, SimClock, Simulator, serve
+from bridge.simulator.demo import authorise
+from tests.support.service import start_service
 
-START_TIMEOUT_S = 30.0
 RESPONSE_TIMEOUT_S = 20.0
 
 
@@ -54,25 +57,17 @@ class IdleCpu:
     polls_during: int  # must be 0: the window lies between two polls
 
 
-class _Running:
-    """A Service in a thread, stopped on exit."""
-
-    def __init__(self, cfg: Config, state_dir: Path, transport: httpx.BaseTransport | None):
-        self.service = Service(cfg, state_dir, transport=transport)
-        self._thread = threading.Thread(target=self.service.run, daemon=True)
-
-    def __enter__(self) -> Service:
-        self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while self.service.health.polls < 1:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the service did not finish its first poll")
-            time.sleep(0.05)
-        return self.service
-
-    def __exit__(self, *exc: object) -> None:
-        self.service.stop()
-        self._thread.join(10)
+@contextmanager
+def _running(
+    cfg: Config, state_dir: Path, transport: httpx.BaseTransport | None
+) -> Iterator[Service]:
+    """A Service in a thread, after its first poll; stopped on exit."""
+    running = start_service(cfg, state_dir, transport=transport)
+    try:
+        running.settle()
+        yield running.service
+    finally:
+        running.stop()
 
 
 class _Requester:
@@ -136,8 +131,8 @@ def refresh_latency(host: str, port: int, state_dir: Path, requests: int) -> Ref
         cfg = make_config(
             server.url, host, port, "bench-refresh", interval=300, min_refresh_interval=0
         )
-        store = authorise(sim, cfg, state_dir)
-        with _Running(cfg, state_dir, None):
+        store = authorise(sim, cfg.isolarcloud, state_dir)
+        with _running(cfg, state_dir, None):
             requester = _Requester(host, port, cfg.mqtt.base_topic)
             try:
                 calls = sim.total_calls
@@ -166,8 +161,8 @@ def idle_cpu(host: str, port: int, state_dir: Path, seconds: float) -> IdleCpu:
     sim = Simulator(clock=SimClock(SIM_START, speed=1.0))
     transport = httpx.MockTransport(sim.handle)
     cfg = make_config("http://simulator.invalid", host, port, "bench-idle", interval=300)
-    authorise(sim, cfg, state_dir, transport)
-    with _Running(cfg, state_dir, transport) as service:
+    authorise(sim, cfg.isolarcloud, state_dir, transport=transport)
+    with _running(cfg, state_dir, transport) as service:
         polls = service.health.polls
         cpu = time.process_time()
         time.sleep(seconds)

@@ -9,41 +9,56 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import FrameType
 
 from bridge import __version__
-from bridge.config import Config, ConfigError
-from bridge.config_load import (
+from bridge.config.load import (
     default_config_path,
     default_state_dir,
     load_config,
     require_application_id,
     require_cloud_credentials,
 )
-from bridge.energy_guard import EnergyGuard
+from bridge.config.model import Config, ConfigError
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import AuthError, IsolarcloudError
+from bridge.isolarcloud.model import Device, Plant
+from bridge.isolarcloud.onboarding import LoginError
 from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.logging import configure_logging
-from bridge.onboarding import LoginError
-from bridge.readings import Device, Plant
+from bridge.platform.logging import configure_logging
+from bridge.platform.secrets import SecretRegistry
+from bridge.platform.stop import StopSignal
+from bridge.readings.energy_guard import EnergyGuard
 
 EX_CONFIG = 78
-Command = Callable[[argparse.Namespace], int]
 
 
-def _config(args: argparse.Namespace, *, cloud: bool = True) -> Config:
-    cfg = load_config(args.config)
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One run of the command: its arguments, its secrets, and its stop request."""
+
+    args: argparse.Namespace
+    secrets: SecretRegistry  # every secret of this process: logs and errors mask them
+    stop: StopSignal  # SIGTERM and SIGINT, for the commands that stop gracefully
+
+
+Command = Callable[[Invocation], int]
+
+
+def _config(inv: Invocation, *, cloud: bool = True, level: str | None = None) -> Config:
+    """Load the config, register its secrets, and set up logging (at `level` if given)."""
+    cfg = load_config(inv.args.config)
+    inv.secrets.add(cfg.isolarcloud.secret_key)
+    inv.secrets.add(cfg.mqtt.password)
     if cloud:
         require_cloud_credentials(cfg)
-    level = args.log_level or cfg.logging.level
-    configure_logging(level, cfg.logging.format)
+    configure_logging(
+        inv.args.log_level or level or cfg.logging.level, cfg.logging.format, inv.secrets
+    )
     return cfg
 
 
@@ -51,43 +66,45 @@ def _store(args: argparse.Namespace) -> TokenStore:
     return TokenStore(token_path(args.state_dir))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from bridge.service import Service
+def cmd_run(inv: Invocation) -> int:
+    from bridge.daemon.service import Service
 
-    service = Service(_config(args), args.state_dir)
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        service.stop()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    service = Service(_config(inv), inv.args.state_dir, secrets=inv.secrets, stop=inv.stop)
     return service.run()
 
 
-def cmd_auth_login(args: argparse.Namespace) -> int:
-    from bridge.onboarding import login
+def cmd_auth_login(inv: Invocation) -> int:
+    from bridge.isolarcloud.onboarding import login
 
-    cfg = _config(args)
+    args = inv.args
+    cfg = _config(inv)
     require_application_id(cfg)
-    tokens = login(cfg.isolarcloud, _store(args), code=args.code, redirect_url=args.redirect_url)
+    tokens = login(
+        cfg.isolarcloud,
+        _store(args),
+        secrets=inv.secrets,
+        code=args.code,
+        redirect_url=args.redirect_url,
+    )
     plants = ", ".join(tokens.auth_ps_list) or "none"
     print(f"Authorised. Tokens saved in {_store(args).path}. Plants: {plants}")
     return 0
 
 
-def cmd_auth_status(args: argparse.Namespace) -> int:
-    from bridge.onboarding import status_lines
+def cmd_auth_status(inv: Invocation) -> int:
+    from bridge.isolarcloud.onboarding import status_lines
 
-    _config(args, cloud=False)
-    store = _store(args)
+    _config(inv, cloud=False)
+    store = _store(inv.args)
     for line in status_lines(store, time.time):
         print(line)
     return 0 if store.load() is not None else EX_CONFIG
 
 
-def cmd_plants(args: argparse.Namespace) -> int:
-    cfg = _config(args)
-    with GatewayClient(cfg.isolarcloud, _store(args)) as client:
+def cmd_plants(inv: Invocation) -> int:
+    args = inv.args
+    cfg = _config(inv)
+    with GatewayClient(cfg.isolarcloud, _store(args), secrets=inv.secrets) as client:
         plants = client.list_plants()
         rows = [(plant, client.list_devices(plant.ps_id)) for plant in plants]
     if args.json:
@@ -110,11 +127,12 @@ def _plant_json(plant: Plant, devices: Sequence[Device]) -> dict[str, object]:
     return data
 
 
-def cmd_read(args: argparse.Namespace) -> int:
-    from bridge.poller import Poller
+def cmd_read(inv: Invocation) -> int:
+    from bridge.readings.poller import Poller
 
-    cfg = _config(args)
-    with GatewayClient(cfg.isolarcloud, _store(args)) as client:
+    args = inv.args
+    cfg = _config(inv)
+    with GatewayClient(cfg.isolarcloud, _store(args), secrets=inv.secrets) as client:
         poller = Poller(client, cfg, EnergyGuard(None))
         inventory = poller.load_inventory()
         if args.plant and inventory.plant(args.plant) is None:
@@ -135,42 +153,46 @@ def cmd_read(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_doctor(args: argparse.Namespace) -> int:
+def cmd_doctor(inv: Invocation) -> int:
     from bridge.doctor import exit_code, render, run_checks
 
-    cfg = load_config(args.config)  # a config that does not load: one line, exit 78
-    # quiet by default: the checks' lines are the output (--log-level shows the calls)
-    configure_logging(args.log_level or "error", cfg.logging.format)
-    checks = run_checks(cfg, args.state_dir)
+    # a config that does not load: one line, exit 78; missing credentials are a check.
+    # Quiet by default: the checks' lines are the output (--log-level shows the calls).
+    cfg = _config(inv, cloud=False, level="error")
+    checks = run_checks(cfg, inv.args.state_dir, secrets=inv.secrets)
     print(render(checks))
     return exit_code(checks)
 
 
-def cmd_config_init(args: argparse.Namespace) -> int:
-    from bridge.config_init import config_init
+def cmd_config_init(inv: Invocation) -> int:
+    from bridge.config.starter import config_init
 
+    args = inv.args
     return config_init(args.config, force=args.force, stdin=sys.stdin, stdout=sys.stdout)
 
 
-def cmd_healthcheck(args: argparse.Namespace) -> int:
-    from bridge.heartbeat import healthcheck
+def cmd_healthcheck(inv: Invocation) -> int:
+    from bridge.daemon.heartbeat import healthcheck
 
-    healthy, reason = healthcheck(args.state_dir)
+    healthy, reason = healthcheck(inv.args.state_dir)
     print(reason)
     return 0 if healthy else 1
 
 
-def cmd_simulator(args: argparse.Namespace) -> int:
+def cmd_simulator(inv: Invocation) -> int:
     from bridge.simulator import run_simulator
 
-    configure_logging(args.log_level or "info", "auto")
-    return run_simulator(args.host, args.port, args.seed, args.speed, args.plants)
+    args = inv.args
+    configure_logging(args.log_level or "info", "auto", inv.secrets)
+    return run_simulator(
+        args.host, args.port, seed=args.seed, speed=args.speed, plants=args.plants, stop=inv.stop
+    )
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from bridge.demo import run_demo
+def cmd_demo(inv: Invocation) -> int:
+    from bridge.simulator.demo import run_demo
 
-    return run_demo(args)
+    return run_demo(inv.args, inv.secrets, inv.stop)
 
 
 def _common_options(defaults: bool) -> argparse.ArgumentParser:
@@ -221,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("run", cmd_run, "run the bridge daemon")
+    add("run", cmd_run, "run the bridge daemon").set_defaults(graceful_stop=True)
     auth = sub.add_parser("auth", help="OAuth authorisation by the plant owner")
     auth_sub = auth.add_subparsers(dest="auth_command", required=True, metavar="COMMAND")
     login = auth_sub.add_parser("login", parents=[common], help="authorise the bridge")
@@ -242,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(func=cmd_config_init)
     add("healthcheck", cmd_healthcheck, "exit 0 when the daemon polled recently")
     sim = add("simulator", cmd_simulator, "serve the built-in iSolarCloud simulator")
+    sim.set_defaults(graceful_stop=True)
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8000)
     sim.add_argument("--seed", type=int, default=0)
@@ -250,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--plants", type=int, default=0, help="a fleet of N plants (0: two demo plants)"
     )
     demo = add("demo", cmd_demo, "simulator + bridge (+ a private Mosquitto): see it work")
+    demo.set_defaults(graceful_stop=True)
     demo.add_argument("--speed", type=float, default=30.0, help="simulated seconds per second")
     demo.add_argument("--interval", type=int, default=10, help="poll interval in real seconds")
     demo.add_argument(
@@ -259,9 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # From the first moment: a SIGTERM that comes while `run` is still starting up is a
+    # clean stop like any later one, never a death by the signal.
+    stop = StopSignal()
+    stop.install()
     try:
-        code: int = args.func(args)
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "graceful_stop", False):
+            stop.uninstall(replay=True)  # Ctrl-C ends other commands as it always does
+        return _dispatch(Invocation(args, SecretRegistry(), stop))
+    finally:
+        stop.close()
+
+
+def _dispatch(inv: Invocation) -> int:
+    try:
+        code: int = inv.args.func(inv)
     except ConfigError as exc:
         print(f"isolarcloud2mqtt: {exc}", file=sys.stderr)
         return EX_CONFIG

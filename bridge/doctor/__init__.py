@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from bridge.config import Config
+from bridge.config.model import Config
 from bridge.doctor.broker import HOME_ASSISTANT, check_broker
 from bridge.doctor.check import Check, exit_code, render, skipped
 from bridge.doctor.cloud import (
@@ -27,10 +27,11 @@ from bridge.doctor.cloud import (
     check_tokens,
 )
 from bridge.doctor.local import check_config_secrets, check_state_dir
-from bridge.energy_guard import EnergyGuard
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.poller import Poller
+from bridge.platform.secrets import SecretRegistry
+from bridge.readings.energy_guard import EnergyGuard
+from bridge.readings.poller import Poller
 
 __all__ = ["Check", "exit_code", "render", "run_checks"]
 
@@ -75,6 +76,7 @@ def _cloud_checks(
     store: TokenStore,
     transport: httpx.BaseTransport | None,
     *,
+    secrets: SecretRegistry | None,
     clock: Callable[[], float],
     timeout: float,
     credentials_ok: bool,
@@ -85,7 +87,13 @@ def _cloud_checks(
         return [tokens, skipped(API, why), skipped(CLOCK, why), skipped(BUDGET, why)]
     # one retry, short timeouts: a doctor should answer in seconds, not minutes
     with GatewayClient(
-        cfg.isolarcloud, store, transport=transport, clock=clock, retries=1, timeout=timeout
+        cfg.isolarcloud,
+        store,
+        secrets=secrets,
+        transport=transport,
+        clock=clock,
+        retries=1,
+        timeout=timeout,
     ) as client:
         poller = Poller(client, cfg, EnergyGuard(None), clock)
         if tokens.status == "FAIL":
@@ -105,6 +113,7 @@ def run_checks(
     state_dir: Path,
     transport: httpx.BaseTransport | None = None,
     *,
+    secrets: SecretRegistry | None = None,
     clock: Callable[[], float] = time.time,
     timeout: float = 5.0,
     birth_wait: float = 2.0,
@@ -119,6 +128,7 @@ def run_checks(
             cfg,
             store,
             transport,
+            secrets=secrets,
             clock=clock,
             timeout=timeout,
             credentials_ok=config.status == "OK",

@@ -17,18 +17,12 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from bridge.config import MqttConfig
+from bridge.config.model import MqttConfig
 from bridge.doctor.check import Check
-from bridge.mqtt.paho_client import new_client
+from bridge.mqtt.paho_client import LOGIN_REFUSALS, connack_fix, new_client
 
 BROKER = "broker"
 HOME_ASSISTANT = "home assistant"
-_REFUSED_LOGIN = {"Bad user name or password", "Not authorized"}
-_OTHER_REFUSALS = {
-    "Client identifier not valid": "set another [mqtt] client_id",
-    "Unsupported protocol version": 'set [mqtt] protocol = "3.1.1"',
-    "Server unavailable": "the broker is starting or overloaded; check its log and retry",
-}
 
 
 @dataclass
@@ -195,24 +189,13 @@ def _tcp(cfg: MqttConfig, where: str, timeout: float) -> Check | None:
 
 
 def _refusal(cfg: MqttConfig, where: str, reason: str) -> Check:
-    if reason in _REFUSED_LOGIN:
-        if not cfg.username:
-            return Check(
-                BROKER,
-                "FAIL",
-                f"{where} does not accept anonymous clients ({reason})",
-                "set [mqtt] username and password (or password_file)",
-            )
-        return Check(
-            BROKER,
-            "FAIL",
-            f"{where} refused the login of user {cfg.username!r} ({reason}): wrong user "
-            "name or password",
-            "check [mqtt] username and password (or password_file, the mqtt_password "
-            "credential, $ISOLARCLOUD_MQTT_PASSWORD) against the broker's password file",
-        )
-    fix = _OTHER_REFUSALS.get(reason, "read the broker's log")
-    return Check(BROKER, "FAIL", f"{where} refused the connection ({reason})", fix)
+    if reason in LOGIN_REFUSALS:
+        who = f"the login of user {cfg.username!r}" if cfg.username else "anonymous clients"
+        problem = "does not accept anonymous clients" if not cfg.username else f"refused {who}"
+        return Check(BROKER, "FAIL", f"{where} {problem} ({reason})", connack_fix(reason, cfg))
+    return Check(
+        BROKER, "FAIL", f"{where} refused the connection ({reason})", connack_fix(reason, cfg)
+    )
 
 
 def _client(cfg: MqttConfig, probe: _Probe) -> mqtt.Client:

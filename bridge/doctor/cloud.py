@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bridge import budget
-from bridge.config import Config, ConfigError
-from bridge.config_load import require_cloud_credentials
+from bridge.config.load import require_cloud_credentials
+from bridge.config.model import Config, ConfigError
 from bridge.doctor.check import Check
+from bridge.isolarcloud import budget
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import (
     LOGIN_FIX,
@@ -21,7 +21,7 @@ from bridge.isolarcloud.errors import (
 )
 from bridge.isolarcloud.regions import endpoints_for
 from bridge.isolarcloud.tokens import TokenStore
-from bridge.poller import Inventory, Poller
+from bridge.readings.poller import Inventory, Poller
 
 CONFIG = "config"
 TOKENS = "token file"
@@ -180,17 +180,8 @@ def check_budget(cfg: Config, poller: Poller, inventory: Inventory) -> Check:
     try:
         warning = budget.check(est, cfg)
     except ConfigError:
-        fits = est.interval_that_fits()
-        fix = (
-            f"raise [poll] interval to at least {fits}"
-            if fits
-            else "raise [poll] device_list_interval"
-        )
         return Check(
-            BUDGET,
-            "FAIL",
-            f"{usage}: over the budget, the daemon refuses to start",
-            f"{fix}, narrow [plants] include, or exclude points",
+            BUDGET, "FAIL", f"{usage}: over the budget, the daemon refuses to start", est.fix()
         )
     if warning is not None:
         return Check(

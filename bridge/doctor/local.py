@@ -6,8 +6,8 @@ import os
 import tomllib
 from pathlib import Path
 
-from bridge.config import Config
-from bridge.config_load import SECRET_SOURCES
+from bridge.config.load import SECRET_SOURCES
+from bridge.config.model import Config
 from bridge.doctor.check import Check
 
 STATE_DIR = "state directory"

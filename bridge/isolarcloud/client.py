@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import structlog
 
-from bridge.config import IsolarcloudConfig
+from bridge.config.model import IsolarcloudConfig
 from bridge.isolarcloud.errors import ParameterError, TokenExpiredError, TransientError
 from bridge.isolarcloud.limits import MAX_DETAIL_IDS, MAX_POINTS, MAX_PS_KEYS, PAGE_SIZE
+from bridge.isolarcloud.model import Device, Plant, PointInfo, PointValue, RawSnapshot
 from bridge.isolarcloud.oauth import OAuth
 from bridge.isolarcloud.parsing import (
     chunks,
@@ -31,9 +32,9 @@ from bridge.isolarcloud.parsing import (
     point_infos,
     point_values,
 )
+from bridge.isolarcloud.session import ApiSession
 from bridge.isolarcloud.tokens import TokenStore
-from bridge.isolarcloud.transport import ApiTransport
-from bridge.readings import Device, Plant, PointInfo, PointValue, RawSnapshot
+from bridge.platform.secrets import SecretRegistry
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +62,7 @@ class GatewayClient:
         cfg: IsolarcloudConfig,
         store: TokenStore,
         *,
+        secrets: SecretRegistry | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], object] = time.sleep,
@@ -69,8 +71,11 @@ class GatewayClient:
         timeout: float = 20.0,
         hourly_budget: int | None = None,
     ) -> None:
-        self._http = ApiTransport(
+        # without the CLI's registry, one of its own: error texts are masked all the same
+        self.secrets = secrets or SecretRegistry(cfg.secret_key)
+        self._session = ApiSession(
             cfg,
+            secrets=self.secrets,
             transport=transport,
             clock=clock,
             sleep=sleep,
@@ -79,7 +84,7 @@ class GatewayClient:
             timeout=timeout,
             hourly_budget=hourly_budget,
         )
-        self.oauth = OAuth(cfg, store, self._http, clock)
+        self.oauth = OAuth(cfg, store, self._session, self.secrets, clock)
 
     def __enter__(self) -> GatewayClient:
         return self
@@ -93,11 +98,15 @@ class GatewayClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        self._session.close()
 
     def calls_last_hour(self) -> int:
         """HTTP calls made in the last 3600 s (every attempt, token calls too)."""
-        return self._http.counter.last_hour()
+        return self._session.counter.last_hour()
+
+    def seconds_until_room(self, calls: int) -> float:
+        """How long until `calls` more fit in the hourly budget (0 = now)."""
+        return self._session.seconds_until_room(calls)
 
     def list_plants(self, *, page_size: int = PAGE_SIZE) -> list[Plant]:
         """Every authorised plant, whatever its status, with details (installed power)."""
@@ -194,18 +203,18 @@ class GatewayClient:
 
     def server_time(self) -> datetime:
         """The gateway's clock (GET /timestamp), as an aware UTC datetime."""
-        text = self._http.get_text("/timestamp")
+        text = self._session.get_text("/timestamp")
         return _server_time(text)
 
     def _call(self, path: str, body: dict[str, Any]) -> Mapping[str, Any]:
         """`result_data` of a data call; an E00003 renews the token once and retries once."""
         token = self.oauth.access_token()
         try:
-            envelope = self._http.post(path, body, bearer=token)
+            envelope = self._session.post(path, body, bearer=token)
         except TokenExpiredError:
             log.info("auth.token_refused", path=path)
             token = self.oauth.force_refresh(token)
-            envelope = self._http.post(path, body, bearer=token)
+            envelope = self._session.post(path, body, bearer=token)
         data = envelope.get("result_data")
         return data if isinstance(data, Mapping) else {}
 

@@ -23,12 +23,12 @@
     ├── ParameterError               009, 010 and other request bugs (a bug in the bridge).
     └── ApiError                     anything else.
 
-Messages never contain a secret: `error_for` removes every value passed in `secrets`.
+Messages never contain a secret: `error_for` masks every secret of the registry it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bridge.platform.secrets import SecretRegistry
 
 LOGIN_FIX = "run `isolarcloud2mqtt auth login` to authorise again"
 DEFAULT_RATE_LIMIT_WAIT = 60.0
@@ -112,14 +112,6 @@ class ApiError(IsolarcloudError):
     """Any other refusal by the cloud."""
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every non-empty secret replaced by `***`."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 def seconds_to_next_hour(now: float) -> float:
     """Seconds from `now` (epoch) until the top of the next hour, at least 1."""
     return max(1.0, 3600.0 - now % 3600.0)
@@ -132,11 +124,13 @@ def error_for(
     path: str = "",
     now: float = 0.0,
     retry_after: float | None = None,
-    secrets: Iterable[str] = (),
+    secrets: SecretRegistry | None = None,
 ) -> IsolarcloudError:
     """The exception for a non-"1" `result_code` returned by `path`."""
     code = str(result_code)
-    msg = redact(str(result_msg or "no message"), secrets)
+    msg = str(result_msg or "no message")
+    if secrets is not None:
+        msg = secrets.redact(msg)
     where = f" from {path}" if path else ""
     text = f"iSolarCloud error {code} ({msg}){where}"
     if code == "E999":

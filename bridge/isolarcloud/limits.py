@@ -1,4 +1,4 @@
-"""The OpenAPI's batching limits (isolarcloud-openapi.md sections 5 and 8).
+"""The OpenAPI's batching limits (Sungrow's API docs; 100 points: result_code 010 beyond).
 
 The client chunks its requests by these, and the call budget counts with the same numbers.
 """

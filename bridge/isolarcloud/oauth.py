@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import structlog
 
-from bridge.config import IsolarcloudConfig
+from bridge.config.model import IsolarcloudConfig
 from bridge.isolarcloud.errors import (
     LOGIN_FIX,
     ApiError,
@@ -25,9 +25,9 @@ from bridge.isolarcloud.errors import (
 )
 from bridge.isolarcloud.parsing import id_str, parse_float
 from bridge.isolarcloud.regions import endpoints_for, region_for
-from bridge.isolarcloud.tokens import TokenSet, TokenStore, register_secrets
-from bridge.isolarcloud.transport import ApiTransport
-from bridge.logging import SECRETS
+from bridge.isolarcloud.session import ApiSession
+from bridge.isolarcloud.tokens import TokenSet, TokenStore
+from bridge.platform.secrets import SecretRegistry
 
 log = structlog.get_logger(__name__)
 
@@ -105,12 +105,14 @@ class OAuth:
         self,
         cfg: IsolarcloudConfig,
         store: TokenStore,
-        http: ApiTransport,
+        session: ApiSession,
+        secrets: SecretRegistry,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._cfg = cfg
         self._store = store
-        self._http = http
+        self._session = session
+        self._secrets = secrets
         self._clock = clock
         self._lock = threading.Lock()
         self._tokens: TokenSet | None = None
@@ -121,9 +123,15 @@ class OAuth:
         with self._lock:
             return self._current()
 
+    @property
+    def token_expires_at(self) -> float | None:
+        """When the access token in memory expires (None before any is loaded); no I/O."""
+        tokens = self._tokens
+        return tokens.expires_at if tokens is not None else None
+
     def exchange_code(self, code: str) -> TokenSet:
         """Trade an authorisation code for tokens and save them before returning."""
-        SECRETS.add(code, rotating=True)
+        self._secrets.add(code, rotating=True)
         now = self._clock()
         body = {
             "grant_type": "authorization_code",
@@ -131,11 +139,11 @@ class OAuth:
             "redirect_uri": self._cfg.redirect_uri,
         }
         try:
-            envelope = self._http.post(EXCHANGE_PATH, body, secrets=(code,))
+            envelope = self._session.post(EXCHANGE_PATH, body)
         except (ApiError, ParameterError) as exc:
             raise self._exchange_error(exc.code) from None
         tokens = _tokens_from(envelope, now, None, from_refresh=False)
-        register_secrets(tokens)
+        self._remember(tokens)
         with self._lock:
             self._store.save(tokens)
             self._tokens = tokens
@@ -161,8 +169,19 @@ class OAuth:
 
     def _current(self) -> TokenSet | None:
         if self._tokens is None:
-            self._tokens = self._store.load()
+            self._tokens = self._load()
         return self._tokens
+
+    def _load(self) -> TokenSet | None:
+        tokens = self._store.load()
+        if tokens is not None:
+            self._remember(tokens)
+        return tokens
+
+    def _remember(self, tokens: TokenSet) -> None:
+        """Mask both tokens in every log line from now on (they rotate: the newest are kept)."""
+        self._secrets.add(tokens.access_token, rotating=True)
+        self._secrets.add(tokens.refresh_token, rotating=True)
 
     def _require(self) -> TokenSet:
         tokens = self._current()
@@ -174,7 +193,7 @@ class OAuth:
 
     def _refresh(self, tokens: TokenSet, stale: str) -> TokenSet:
         # Another process (e.g. a CLI command) may have rotated the tokens on disk already.
-        on_disk = self._store.load()
+        on_disk = self._load()
         if on_disk is not None and on_disk.refresh_token != tokens.refresh_token:
             self._tokens = tokens = on_disk
             if on_disk.access_token != stale and not _needs_refresh(on_disk, self._clock()):
@@ -184,9 +203,7 @@ class OAuth:
         now = self._clock()
         body = {"refresh_token": tokens.refresh_token, "grant_type": "refresh_token"}
         try:
-            envelope = self._http.post(
-                RENEW_PATH, body, secrets=(tokens.refresh_token, tokens.access_token)
-            )
+            envelope = self._session.post(RENEW_PATH, body)
             inner = _result_data(envelope).get("code")
             if inner is not None and str(inner) != "1":
                 raise ApiError("refresh refused", str(inner))
@@ -211,7 +228,7 @@ class OAuth:
                 "the state directory (the tokens are kept in memory until the bridge stops)"
             ) from None
         finally:
-            register_secrets(fresh)
+            self._remember(fresh)
         self._tokens = fresh
         log.info("auth.refreshed", expires_in=round(fresh.expires_at - now))
         return fresh

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from bridge.readings import PointInfo, PointValue
+from bridge.isolarcloud.model import PointInfo, PointValue
 
 _POINT_KEY = re.compile(r"p(\d+)")
 _GMT = re.compile(r"(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?", re.IGNORECASE)

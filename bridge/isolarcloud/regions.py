@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.config import IsolarcloudConfig
+from bridge.config.model import IsolarcloudConfig
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,8 @@ from typing import Any
 
 import tomli_w
 
-from bridge.atomic import write_atomic
 from bridge.isolarcloud.errors import LOGIN_FIX, AuthorizationDeadError
-from bridge.logging import SECRETS
+from bridge.platform.atomic import write_atomic
 
 FILE_NAME = "tokens.toml"
 
@@ -27,12 +26,6 @@ class TokenSet:
     obtained_at: float
     auth_ps_list: tuple[str, ...] = ()
     auth_user: str | None = None
-
-
-def register_secrets(tokens: TokenSet) -> None:
-    """Mask both tokens in every log line from now on (they rotate: the newest are kept)."""
-    SECRETS.add(tokens.access_token, rotating=True)
-    SECRETS.add(tokens.refresh_token, rotating=True)
 
 
 def token_path(state_dir: Path) -> Path:
@@ -74,7 +67,6 @@ class TokenStore:
             raise AuthorizationDeadError(
                 f"the token file {self.path} is damaged; delete it and {LOGIN_FIX}"
             ) from None
-        register_secrets(tokens)
         return tokens
 
     def save(self, tokens: TokenSet) -> None:

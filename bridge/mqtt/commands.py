@@ -1,4 +1,5 @@
-"""Requests on `<base>/bridge/request/<kind>`: parsing (never raises) and response payloads."""
+"""Requests on `<base>/bridge/request/<kind>` as they arrive, their parsing (which never
+raises), and the payload and MQTT 5 properties of the answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bridge.mqtt.connection import Incoming
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
 from bridge.mqtt.topics import Topics
 
 MAX_REQUEST_BYTES = 4096
@@ -16,6 +19,17 @@ _REFRESH_KEYS = ("plant", "transaction")
 _REPUBLISH_KEYS = ("transaction",)
 
 Status = Literal["ok", "error", "throttled"]
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message received on a subscribed topic, detached from paho."""
+
+    topic: str
+    payload: bytes
+    retain: bool
+    response_topic: str | None = None
+    correlation_data: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +142,13 @@ def response_payload(
         "error": error,
         "retry_after_s": retry_after_s,
     }
+
+
+def response_properties(correlation_data: bytes | None) -> Properties | None:
+    """PUBLISH properties for an MQTT 5 response carrying the request's correlation data."""
+    if correlation_data is None:
+        return None
+    # paho's Properties.__init__ carries no annotations
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    props.CorrelationData = correlation_data
+    return props

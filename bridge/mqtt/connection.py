@@ -6,12 +6,8 @@ outage loses nothing, and nothing piles up while the broker is away: retained me
 are only recorded, non-retained ones are dropped and counted.
 
 paho runs every callback in its network thread. Callbacks here only update flags, hand
-incoming messages to the given callback, or start a resend (which never blocks).
-
-paho numbers unacknowledged QoS 1/2 messages with a 16-bit id: past 65,535 in flight, new
-messages overwrite old ones unsent. So publishing threads wait (bounded) while
-`max_unacked` messages are unacknowledged, and the resend after a connect runs in a
-thread of its own, never in paho's.
+incoming messages to the given callback, or start a resend: in a thread of its own (it
+may wait for acknowledgements, see `FlowControl`), one at a time.
 """
 
 from __future__ import annotations
@@ -25,12 +21,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import structlog
 from paho.mqtt.enums import MQTTErrorCode
-from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from bridge.config import MqttConfig
-from bridge.mqtt.paho_client import new_client
+from bridge.config.model import MqttConfig
+from bridge.mqtt.commands import Incoming
+from bridge.mqtt.flow import MAX_UNACKED, FlowControl
+from bridge.mqtt.paho_client import connack_fix, new_client
 from bridge.mqtt.topics import Topics
 
 log = structlog.get_logger(__name__)
@@ -39,32 +36,12 @@ ONLINE = "online"
 OFFLINE = "offline"
 RECONNECT_MIN_DELAY = 1
 RECONNECT_MAX_DELAY = 60
-MAX_UNACKED = 10_000  # far below paho's 65,535 message ids
-ROOM_TIMEOUT = 30.0  # seconds a publisher waits for acknowledgements before giving up
-
-# CONNACK reasons a user can fix, with the fix (paho's reason names as keys).
-_CONNECT_HINTS = {
-    "Bad user name or password": "check mqtt.username and mqtt.password",
-    "Not authorized": "check mqtt.username, mqtt.password and the broker's ACL",
-    "Client identifier not valid": "set another mqtt.client_id",
-    "Unsupported protocol version": 'try mqtt.protocol = "3.1.1"',
-}
+SUBACK_TIMEOUT = 10.0
 
 
 def random_ha_delay() -> float:
     """HA asks for a random delay before answering its birth message."""
     return random.uniform(1.0, 5.0)
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """A message received on a subscribed topic, detached from paho."""
-
-    topic: str
-    payload: bytes
-    retain: bool
-    response_topic: str | None = None
-    correlation_data: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -100,16 +77,17 @@ class MqttConnection:
         self._lock = threading.RLock()
         self._retained: dict[str, _Retained] = {}
         self._connected = threading.Event()
-        self._synced = threading.Event()  # connected, and the retained set re-sent
+        self._subscribed = threading.Event()  # the SUBACK of this connection came
+        self._synced = threading.Event()  # connected, subscribed, the retained set re-sent
         self._connections = 0
+        self._flow = FlowControl(max_unacked)
+        # State shared by paho's thread, timers and callers: guarded by its own lock.
+        self._state = threading.Lock()
         self._stopping = False
         self._timer: threading.Timer | None = None
-        # Flow control has its own lock: paho calls on_publish holding its own mutexes,
-        # which a thread holding self._lock may be waiting for inside client.publish().
-        self._flow = threading.Condition()
-        self._unacked = 0
-        self._max_unacked = max_unacked
-        self._network_thread: int | None = None
+        self._subscribe_mid: int | None = None
+        self._resending = False
+        self._resend_again = False
         self.dropped = 0
         self._client = self._make_client()
 
@@ -143,6 +121,7 @@ class MqttConnection:
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
         client.on_publish = self._handle_publish
+        client.on_subscribe = self._handle_subscribe
         return client
 
     def start(self) -> None:
@@ -163,14 +142,14 @@ class MqttConnection:
     ) -> None:
         data = payload.encode() if isinstance(payload, str) else payload
         level = self._cfg.qos if qos is None else qos
-        if not self._wait_for_room():
+        if not self._flow.wait_for_room(lambda: self.connected):
             # the broker does not keep up: keep the latest value, it goes out on resend
             with self._lock:
                 if retain:
                     self._retained[topic] = _Retained(data, level, properties)
                 else:
                     self.dropped += 1
-            log.warning("mqtt.backlog_full", topic=topic, unacked=self._unacked)
+            log.warning("mqtt.backlog_full", topic=topic, unacked=self._flow.unacked)
             return
         with self._lock:
             if retain:
@@ -192,7 +171,7 @@ class MqttConnection:
         with self._lock:
             topics = list(self._retained)
         for topic in topics:
-            if not self.connected or not self._wait_for_room():
+            if not self.connected or not self._flow.wait_for_room(lambda: self.connected):
                 return
             with self._lock:
                 entry = self._retained.get(topic)
@@ -202,26 +181,37 @@ class MqttConnection:
                 if not entry.payload:  # a clear, now delivered: nothing left to remember
                     del self._retained[topic]
 
-    def _resend_after_connect(self) -> None:
-        self.republish_all()
-        if self.connected:
-            self._synced.set()
+    def _start_resend(self) -> None:
+        """Resend the retained set in a thread of its own; one at a time, and a connect
+        that comes while one runs makes it go round once more."""
+        with self._state:
+            if self._resending:
+                self._resend_again = True
+                return
+            self._resending = True
+        threading.Thread(target=self._resend, name="mqtt-resend", daemon=True).start()
 
-    def _wait_for_room(self) -> bool:
-        """Wait until fewer than `max_unacked` messages await their PUBACK (not in paho's
-        thread, which is the one that receives them); False after ROOM_TIMEOUT."""
-        if threading.get_ident() == self._network_thread:
-            return True
-        with self._flow:
-            return self._flow.wait_for(
-                lambda: self._unacked < self._max_unacked or not self.connected, ROOM_TIMEOUT
-            )
+    def _resend(self) -> None:
+        while True:
+            with self._lock:
+                generation = self._connections
+            self.republish_all()
+            if self._subscribed.wait(SUBACK_TIMEOUT):
+                with self._lock:
+                    if self.connected and generation == self._connections:
+                        self._synced.set()
+            with self._state:
+                if not self._resend_again:
+                    self._resending = False
+                    return
+                self._resend_again = False
 
     def stop(self, timeout: float = 5) -> None:
         """Publish `offline`, wait for the broker to have it, disconnect, stop the thread."""
-        self._stopping = True
-        if self._timer is not None:
-            self._timer.cancel()
+        with self._state:
+            self._stopping = True
+            if self._timer is not None:
+                self._timer.cancel()
         with self._lock:
             self._retained[self._topics.bridge_state] = _Retained(OFFLINE.encode(), 1, None)
             connected = self.connected
@@ -239,12 +229,10 @@ class MqttConnection:
     def _send(
         self, topic: str, data: bytes, qos: int, retain: bool, properties: Properties | None
     ) -> None:
-        with self._flow:
-            self._unacked += 1  # before publish: paho may call on_publish from inside it
+        self._flow.sending()  # before publish: paho may call on_publish from inside it
         info = self._client.publish(topic, data, qos=qos, retain=retain, properties=properties)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-            with self._flow:
-                self._unacked -= 1
+            self._flow.not_sent()
             if info.rc != MQTTErrorCode.MQTT_ERR_NO_CONN:
                 log.warning("mqtt.publish_failed", topic=topic, rc=mqtt.error_string(info.rc))
 
@@ -256,9 +244,7 @@ class MqttConnection:
         reason: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        with self._flow:
-            self._unacked = max(0, self._unacked - 1)
-            self._flow.notify_all()
+        self._flow.acked()
 
     # --- paho callbacks (network thread) -------------------------------------------------
 
@@ -278,24 +264,25 @@ class MqttConnection:
                 port=self._cfg.port,
                 username=self._cfg.username or None,
                 reason=name,
-                fix=_CONNECT_HINTS.get(name, "check the broker log"),
+                fix=connack_fix(name, self._cfg),
             )
             return
         # Messages paho kept from the last session are older than our retained set;
         # resending them after it would overwrite newer values.
         stale = client.drop_out_messages()
-        client.subscribe(
-            [(self._topics.request_wildcard, 1), (self._topics.ha_status, 1)],
-        )
-        self._network_thread = threading.get_ident()
-        with self._flow:
-            self._unacked = 0  # what was in flight died with the old connection
+        self._subscribed.clear()
+        with self._state:
+            _, self._subscribe_mid = client.subscribe(
+                [(self._topics.request_wildcard, 1), (self._topics.ha_status, 1)],
+            )
+        self._flow.network_thread = threading.get_ident()
+        self._flow.reset()
         with self._lock:
             self.dropped += sum(1 for m in stale if not m.retain)
             self._connections += 1
             self._connected.set()
         self._synced.clear()
-        threading.Thread(target=self._resend_after_connect, name="mqtt-resend", daemon=True).start()
+        self._start_resend()
         log.info(
             "mqtt.connected",
             host=self._cfg.host,
@@ -303,6 +290,28 @@ class MqttConnection:
             client_id=self._client_id,
             reconnects=self.reconnects,
         )
+
+    def _handle_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        with self._state:
+            ours = mid == self._subscribe_mid
+        if not ours:
+            return
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            log.error(
+                "mqtt.subscribe_refused",
+                topics=[self._topics.request_wildcard, self._topics.ha_status],
+                reasons=refused,
+                fix="allow the bridge's user to read these topics in the broker's ACL",
+            )
+        self._subscribed.set()
 
     def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         log.warning(
@@ -324,12 +333,13 @@ class MqttConnection:
         was_connected = self.connected
         self._connected.clear()
         self._synced.clear()
-        with self._flow:
-            self._flow.notify_all()  # publishers waiting for acks: none will come now
+        self._flow.release()
+        with self._state:
+            stopping = self._stopping
         if was_connected:
-            level = log.info if self._stopping else log.warning
-            level("mqtt.disconnected", reason=str(reason), stopping=self._stopping)
-        elif not self._stopping:
+            level = log.info if stopping else log.warning
+            level("mqtt.disconnected", reason=str(reason), stopping=stopping)
+        elif not stopping:
             # dropped before CONNACK: with TLS 1.3 a broker that wants a client certificate
             # (or rejects ours) closes the connection only after the handshake "succeeded"
             log.warning(
@@ -362,20 +372,11 @@ class MqttConnection:
             log.exception("mqtt.handler_failed", topic=msg.topic)
 
     def _schedule_republish(self) -> None:
-        if self._stopping:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self._ha_delay(), self.republish_all)
-        self._timer.daemon = True
-        self._timer.start()
-
-
-def response_properties(correlation_data: bytes | None) -> Properties | None:
-    """PUBLISH properties for an MQTT 5 response carrying the request's correlation data."""
-    if correlation_data is None:
-        return None
-    # paho's Properties.__init__ carries no annotations
-    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-    props.CorrelationData = correlation_data
-    return props
+        with self._state:
+            if self._stopping:
+                return
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self._ha_delay(), self.republish_all)
+            self._timer.daemon = True
+            self._timer.start()

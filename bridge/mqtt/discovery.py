@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bridge.config import Config
-from bridge.metric import Metric
+from bridge.catalogue.metric import Metric
+from bridge.config.model import Config
+from bridge.isolarcloud.model import Device, Plant, topic_slug
 from bridge.mqtt.connection import OFFLINE, ONLINE
 from bridge.mqtt.topics import Topics
-from bridge.readings import Device, Plant, topic_slug
 
 NAME = "isolarcloud2mqtt"
 MANUFACTURER = "Sungrow"

@@ -11,7 +11,28 @@ import ssl
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from bridge.config import MqttConfig
+from bridge.config.model import MqttConfig
+
+# CONNACK refusals a user can fix, with the fix (paho's reason names as keys).
+_LOGIN_FIX = (
+    "check [mqtt] username and password (or password_file, the mqtt_password credential, "
+    "$ISOLARCLOUD_MQTT_PASSWORD) against the broker's password file"
+)
+CONNACK_FIXES = {
+    "Bad user name or password": _LOGIN_FIX,
+    "Not authorized": f"{_LOGIN_FIX}, and its ACL",
+    "Client identifier not valid": "set another [mqtt] client_id",
+    "Unsupported protocol version": 'set [mqtt] protocol = "3.1.1"',
+    "Server unavailable": "the broker is starting or overloaded; check its log and retry",
+}
+LOGIN_REFUSALS = frozenset({"Bad user name or password", "Not authorized"})
+
+
+def connack_fix(reason: str, cfg: MqttConfig) -> str:
+    """What to do about a refused connection (`reason` as paho names it)."""
+    if reason in LOGIN_REFUSALS and not cfg.username:
+        return "the broker wants a login: set [mqtt] username and password (or password_file)"
+    return CONNACK_FIXES.get(reason, "read the broker's log")
 
 
 def new_client(

@@ -1,4 +1,4 @@
-"""Readings, discovery and bridge status -> MQTT payloads on the topics of DESIGN.md.
+"""Readings, discovery and bridge status -> MQTT payloads on the topics of docs/topics.md.
 
 The publisher remembers (in `state_file`, across restarts) every discovery and data topic
 it has published, so entities, plants and metrics that are no longer produced, and the
@@ -10,28 +10,25 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 import structlog
 
-from bridge.atomic import write_atomic
-from bridge.config import Config
-from bridge.metric import Metric
-from bridge.mqtt.connection import OFFLINE, ONLINE, Incoming, MqttConnection, response_properties
+from bridge.catalogue.metric import Metric, MetricValue
+from bridge.config.model import Config
+from bridge.mqtt.commands import Incoming, response_properties
+from bridge.mqtt.connection import OFFLINE, ONLINE, MqttConnection
 from bridge.mqtt.discovery import Discovery, cleanup
 from bridge.mqtt.topics import Topics
-from bridge.readings import MetricValue, Reading
+from bridge.platform.atomic import write_atomic
+from bridge.platform.timefmt import utc_iso
+from bridge.readings.model import Reading
 
 log = structlog.get_logger(__name__)
 
 STATE_VERSION = 1
 AuthState = Literal["ok", "reauth_required"]
-
-
-def utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def json_value(value: MetricValue, metric: Metric | None) -> MetricValue:
@@ -59,7 +56,17 @@ class Publisher:
         self._cfg = cfg
         self._topics = topics
         self._state_file = state_file
-        self._known: set[str] = self._load()
+        self._loaded: set[str] | None = None  # read on first use, not when built
+
+    @property
+    def _known(self) -> set[str]:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
+
+    @_known.setter
+    def _known(self, topics: set[str]) -> None:
+        self._loaded = topics
 
     # --- the remembered topic set --------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.readings import Device, topic_slug
+from bridge.isolarcloud.model import Device, topic_slug
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from bridge.simulator.server import (
     demo_settings,
     run_simulator,
     serve,
+    simulator_config,
 )
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "fleet",
     "run_simulator",
     "serve",
+    "simulator_config",
 ]

@@ -16,7 +16,7 @@ from bridge.simulator.plants import SimDevice, SimPlant
 Getter = Callable[[Frame, SimPlant, SimDevice | None], float | None]
 
 PLANT_TYPE = 11
-RUNNING, STANDBY = 0, 5120  # operating-status enum (reference 6.8)
+RUNNING, STANDBY = 0, 5120  # Sungrow's operating-status enum (points 29, 13146)
 CELLS = 96  # cells in series in the simulated HV battery
 
 

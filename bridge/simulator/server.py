@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import signal
 import socket
 import sys
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import FrameType
 from typing import Any
 
 import httpx
 
-from bridge.config import IsolarcloudConfig
+from bridge.config.model import Config, IsolarcloudConfig, MqttConfig, PollConfig
+from bridge.platform.stop import StopSignal
 from bridge.simulator.api import (
     DEMO_APP_KEY,
     DEMO_APPLICATION_ID,
@@ -134,20 +133,32 @@ def demo_settings(gateway: str, redirect_uri: str = DEMO_REDIRECT_URI) -> Isolar
     )
 
 
-def run_simulator(host: str, port: int, seed: int, speed: float, plants: int) -> int:
-    """Serve until SIGINT/SIGTERM; print the URL and a ready-to-paste config snippet."""
+def simulator_config(
+    gateway: str,
+    host: str = "127.0.0.1",
+    port: int = 1883,
+    *,
+    client_id: str = "isolarcloud2mqtt",
+    poll: PollConfig | None = None,
+) -> Config:
+    """A whole config for a bridge on this simulator at `gateway` and a broker at host:port."""
+    return Config(
+        isolarcloud=demo_settings(gateway),
+        mqtt=MqttConfig(host=host, port=port, client_id=client_id),
+        poll=poll or PollConfig(),
+    )
+
+
+def run_simulator(
+    host: str, port: int, *, seed: int, speed: float, plants: int, stop: StopSignal
+) -> int:
+    """Serve until `stop` (SIGINT/SIGTERM); print the URL and a config snippet to paste."""
     sim = Simulator(
         # 0 plants asked for: the two demo plants (default_fleet)
         plants=fleet(plants, seed) if plants > 0 else None,
         clock=SimClock(datetime.now(UTC), speed),
         seed=seed,
     )
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     server = serve(sim, host, port)
     try:
         print(
@@ -157,10 +168,8 @@ def run_simulator(host: str, port: int, seed: int, speed: float, plants: int) ->
         print("Demo credentials for your config file (these are not secrets):\n")
         print(config_snippet(server.url))
         print("Press Ctrl+C to stop.", flush=True)
-        stop.wait()
+        stop.wait(None)
     finally:
         server.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         print("Simulator stopped.", file=sys.stderr)
     return 0

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bridge import ha_units
-from bridge.catalogue import BATTERY, CATALOGUE, ESS, INVERTER, LEVELS, METER, metrics_for
-from bridge.conversions import OPERATING_STATUS_OPTIONS, UNKNOWN_STATUS
-from bridge.metric import PLANT_LEVEL, Metric
-from bridge.metrics_doc import render_metrics_markdown
+from bridge.catalogue import ha_units
+from bridge.catalogue.conversions import OPERATING_STATUS_OPTIONS, UNKNOWN_STATUS
+from bridge.catalogue.metric import PLANT_LEVEL, Metric
+from bridge.catalogue.metrics import BATTERY, CATALOGUE, ESS, INVERTER, LEVELS, METER, metrics_for
+from bridge.catalogue.metrics_doc import render_metrics_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 CANONICAL_UNITS = {"W", "kWh", "%", "V", "A", "Hz", "°C", "dBm", "var", "VA", "W/m²", None}
@@ -111,21 +111,23 @@ def test_millivolts_become_volts() -> None:
 
 
 def test_battery_current_is_charge_positive() -> None:
-    # the cloud's positive is discharging (S9: power = -V*I), so the value is negated
+    # the cloud's positive is discharging (gruijter: power = -V*I), so the value is negated
     current = by_key(BATTERY, "battery_current")
     assert current.convert(-5.5) == 5.5
     assert current.convert(2.0) == -2.0
     assert current.convert(0.0) == 0.0
-    assert "S9" in current.sign_note
+    assert "gruijter" in current.sign_note
 
 
 def test_signed_power_metrics_state_their_convention_and_source() -> None:
     assert "import" in by_key(PLANT_LEVEL, "grid_power").sign_note
     assert "charging" in by_key(PLANT_LEVEL, "battery_power").sign_note
     assert "import" in by_key(METER, "active_power").sign_note
+    # every note names its source: one of those docs/metrics.md lists, or says there is none
+    sources = r"sungrow-hass|hass-isolarcloud|gruijter|Sungrow|no source"
     for m in CATALOGUE:
         if m.sign_note:
-            assert re.search(r"S\d+|LOW|MED|HIGH|unknown", m.sign_note), m.key
+            assert re.search(rf"\(.*({sources}).*\)", m.sign_note), m.key
 
 
 def test_running_state_maps_codes_to_options() -> None:
@@ -148,7 +150,7 @@ def test_running_state_maps_codes_to_options() -> None:
 def test_docs_metrics_md_matches_the_catalogue() -> None:
     rendered = render_metrics_markdown()
     assert DOCS.read_text(encoding="utf-8") == rendered, (
-        "docs/metrics.md is stale: run `python -m bridge.metrics_doc > docs/metrics.md`"
+        "docs/metrics.md is stale: run `python -m bridge.catalogue.metrics_doc > docs/metrics.md`"
     )
     for m in CATALOGUE:
         assert f"| `{m.key}` | {m.point_id} |" in rendered

@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bridge.catalogue import ESS, INVERTER, extra_metric, metrics_for, select, to_reading
-from bridge.config import ConfigError, PointsConfig
+from bridge.catalogue.metric import PLANT_LEVEL
+from bridge.catalogue.metrics import ESS, INVERTER, metrics_for
+from bridge.catalogue.selection import extra_metric, select
+from bridge.config.model import ConfigError, PointsConfig
+from bridge.isolarcloud.model import Device, PointInfo, RawSnapshot
 from bridge.isolarcloud.parsing import point_values
-from bridge.metric import PLANT_LEVEL
-from bridge.readings import Device, PointInfo, RawSnapshot
+from bridge.readings.convert import to_reading
 
 PLANT_TZ = timezone(timedelta(hours=8))
 SAMPLED = datetime(2026, 3, 1, 12, 5, tzinfo=PLANT_TZ)

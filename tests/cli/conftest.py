@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from bridge.simulator import SimClock, Simulator, SimulatorServer, serve
-from tests.e2e.harness import SIM_START
+from tests.support.rig import SIM_START
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bridge.cli import main
-from bridge.config import ConfigError
-from bridge.config_load import load_config
+from bridge.config.load import load_config
+from bridge.config.model import ConfigError
 
 BAD = Path(__file__).parent / "bad"
 CASES = sorted(BAD.glob("*.toml"))

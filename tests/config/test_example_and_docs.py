@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bridge.config import Config
-from bridge.config_load import load_config
-from bridge.config_render import DOCS_PATH, EXAMPLE_PATH, embed_reference, render_toml
-from bridge.config_schema import schema
+from bridge.config.load import load_config
+from bridge.config.model import Config
+from bridge.config.render import DOCS_PATH, EXAMPLE_PATH, embed_reference, render_toml
+from bridge.config.schema import schema
 
 ROOT = Path(__file__).parents[2]
-REGENERATE = "run `python -m bridge.config_render` from the repo top and commit the result"
+REGENERATE = "run `python -m bridge.config.render` from the repo top and commit the result"
 
 
 def test_example_is_the_generated_text() -> None:

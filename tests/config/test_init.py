@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config import ConfigError
-from bridge.config_init import (
+from bridge.config.load import load_config
+from bridge.config.model import ConfigError
+from bridge.config.starter import (
     StarterAnswers,
     ask_starter_answers,
     config_init,
     write_starter_config,
 )
-from bridge.config_load import load_config
 
 APP_KEY = "634184B2F0E94E2D8C1A7B3D5E6F7A8B"
 ANSWERS = StarterAnswers(

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config import Config, ConfigError, TlsConfig
-from bridge.config_load import (
+from bridge.config.load import (
     default_config_path,
     default_state_dir,
     load_config,
     require_application_id,
     require_cloud_credentials,
 )
+from bridge.config.model import Config, ConfigError, TlsConfig
 
 APP_KEY = "634184B2F0E94E2D8C1A7B3D5E6F7A8B"
 

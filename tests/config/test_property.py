@@ -9,9 +9,9 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.config import Config, ConfigError
-from bridge.config_load import load_config
-from bridge.config_schema import schema
+from bridge.config.load import load_config
+from bridge.config.model import Config, ConfigError
+from bridge.config.schema import schema
 
 SECRET = "LEAKME-0123456789"
 SECTIONS = [name for name in schema() if "." not in name]

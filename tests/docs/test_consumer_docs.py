@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.catalogue import CATALOGUE
+from bridge.catalogue.metrics import CATALOGUE
 from bridge.mqtt.discovery import entity_id, node_id
 from bridge.mqtt.topics import Topics
 

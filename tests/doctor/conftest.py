@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from bridge.config import Config
+from bridge.config.model import Config
 from bridge.doctor import Check, run_checks
 from bridge.simulator import SimClock, Simulator, SimulatorServer, serve
-from tests.e2e.harness import authorise, make_config
+from bridge.simulator.demo import authorise
 from tests.support.broker import MosquittoBroker
+from tests.support.rig import make_config
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Setup:
     state_dir: Path
 
     def login(self) -> None:
-        authorise(self.sim, self.cfg, self.state_dir)
+        authorise(self.sim, self.cfg.isolarcloud, self.state_dir)
 
     def mqtt(self, **changes: Any) -> None:
         self.cfg = replace(self.cfg, mqtt=replace(self.cfg.mqtt, **changes))

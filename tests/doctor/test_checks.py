@@ -7,14 +7,14 @@ from pathlib import Path
 
 import certifi
 
-from bridge.config import TlsConfig
+from bridge.config.model import TlsConfig
 from bridge.doctor import exit_code, render
 from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.mosquitto import BrokerUser
 from bridge.simulator import DEMO_SECRET_KEY
+from bridge.simulator.mosquitto import BrokerUser
 from tests.doctor.conftest import Setup, start_cloud, statuses
-from tests.e2e.harness import make_config
 from tests.support.broker import MosquittoBroker, Watcher, free_port
+from tests.support.rig import make_config
 
 ALL = [
     "config",

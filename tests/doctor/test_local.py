@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bridge.config import Config
+from bridge.config.model import Config
 from bridge.doctor.check import Check, exit_code, render, skipped
 from bridge.doctor.cloud import check_tokens
 from bridge.doctor.local import check_config_secrets, check_state_dir

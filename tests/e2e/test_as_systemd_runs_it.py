@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mosquitto import BrokerUser, MosquittoBroker
 from bridge.simulator import (
     DEMO_APP_KEY,
     DEMO_APPLICATION_ID,
@@ -36,8 +35,9 @@ from bridge.simulator import (
     Simulator,
     serve,
 )
-from tests.e2e.harness import SIM_START
+from bridge.simulator.mosquitto import BrokerUser, MosquittoBroker
 from tests.support.broker import Watcher, wait_until
+from tests.support.rig import SIM_START
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "systemd" / "isolarcloud2mqtt.service"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Rig, authorise, rig
+from bridge.simulator.demo import authorise
 from tests.support.broker import MosquittoBroker, retained_snapshot, wait_until
+from tests.support.rig import Rig, rig
 
 
 @pytest.fixture
@@ -168,7 +169,7 @@ def test_revoked_authorisation_then_auth_login(quick: Rig) -> None:
         assert "isolarcloud2mqtt auth login" in json.loads(event.payload)["message"]
         # the owner authorises again; the daemon notices the new tokens by itself
         since = quick.watcher.mark()
-        authorise(quick.sim, quick.cfg, quick.state_dir)
+        authorise(quick.sim, quick.cfg.isolarcloud, quick.state_dir)
         quick.wait_text("isolarcloud/bridge/auth", "ok", since=since)
         quick.wait_text(f"isolarcloud/{hybrid}/availability", "online", since=since)
     finally:

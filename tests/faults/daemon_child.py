@@ -15,10 +15,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bridge.config import Config, MqttConfig, PollConfig
-from bridge.logging import configure_logging
-from bridge.service import Service
-from bridge.simulator import demo_settings
+from bridge.config.model import PollConfig
+from bridge.daemon.service import Service
+from bridge.platform.logging import configure_logging
+from bridge.platform.secrets import SecretRegistry
+from bridge.simulator import simulator_config
 from tests.faults.save_killer import SaveKiller
 
 COUNTERS_FILE = "counters.toml"
@@ -30,15 +31,13 @@ def say(line: str) -> None:
 
 def main(argv: list[str]) -> int:
     state_dir, gateway, port = Path(argv[0]), argv[1], int(argv[2])
-    configure_logging("info", "json")
+    secrets = SecretRegistry()
+    configure_logging("info", "json", secrets)
     if len(argv) > 3:
         SaveKiller(COUNTERS_FILE, int(argv[3]), say, spare=1).install()
-    cfg = Config(
-        isolarcloud=demo_settings(gateway),
-        mqtt=MqttConfig(host="127.0.0.1", port=port, client_id="bridge-under-test"),
-        poll=PollConfig(interval=1, min_refresh_interval=1, hourly_call_budget=100_000),
-    )
-    return Service(cfg, state_dir).run()
+    poll = PollConfig(interval=1, min_refresh_interval=1, hourly_call_budget=100_000)
+    cfg = simulator_config(gateway, port=port, client_id="bridge-under-test", poll=poll)
+    return Service(cfg, state_dir, secrets=secrets).run()
 
 
 if __name__ == "__main__":

@@ -1,19 +1,14 @@
-"""Helpers of the fault suite: a service on a fast simulated clock, retained-set probes."""
+"""Helpers of the fault suite: simulated time for the service, retained-set probes."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
-from bridge.config import Config
-from bridge.service import Service
+from bridge.daemon.service import Service
 from bridge.simulator import Simulator
-from tests.e2e.harness import Running
 from tests.support.broker import MosquittoBroker, retained_snapshot
 
 BRIDGE = "isolarcloud/bridge"
@@ -24,21 +19,8 @@ def sim_seconds(sim: Simulator) -> Callable[[], float]:
     return lambda: sim.clock.now().timestamp()
 
 
-def start_service(cfg: Config, state_dir: Path, **kwargs: Any) -> Running:
-    """Run a Service in a thread, like `Rig.start`, with constructor extras (clocks...)."""
-    service = Service(cfg, state_dir, **kwargs)
-    running = Running(service, threading.Thread(target=lambda: None))
-
-    def target() -> None:
-        running.exit_codes.append(service.run())
-
-    running.thread = threading.Thread(target=target, daemon=True)
-    running.thread.start()
-    return running
-
-
 def named_topics(service: Service) -> set[str]:
-    """The retained topics DESIGN.md promises for the current inventory (discovery aside)."""
+    """The retained topics docs/topics.md promises for the current inventory (discovery aside)."""
     topics = service.topics
     named = {f"{BRIDGE}/state", f"{BRIDGE}/info", f"{BRIDGE}/health", f"{BRIDGE}/auth"}
     for plant in service.inventory.plants:

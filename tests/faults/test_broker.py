@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mosquitto import MosquittoBroker
 from bridge.simulator import SimClock, Simulator, SimulatorServer, serve
-from tests.e2e.harness import SIM_START, Running, authorise, make_config
-from tests.faults.rig import named_topics, start_service, wait_recovered
+from bridge.simulator.demo import authorise
+from bridge.simulator.mosquitto import MosquittoBroker
+from tests.faults.rig import named_topics, wait_recovered
 from tests.support.broker import wait_until
+from tests.support.rig import SIM_START, make_config
+from tests.support.service import Running, start_service
 
 RECOVERY_TIMEOUT = 10.0
 
@@ -38,12 +40,12 @@ def start_bridge(
         server.url, broker, interval=1, min_refresh_interval=1, hourly_call_budget=100_000
     )
     state_dir = tmp_path / "state"
-    authorise(sim, cfg, state_dir)
+    authorise(sim, cfg.isolarcloud, state_dir)
     return start_service(cfg, state_dir)
 
 
 def check_named(running: Running, retained: dict[str, bytes]) -> None:
-    """Besides matching the bridge's own record, the set holds what DESIGN.md names."""
+    """Besides matching the bridge's own record, the set holds what docs/topics.md names."""
     service = running.service
     assert named_topics(service) <= retained.keys()
     for plant in service.inventory.plants:

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from bridge.catalogue import metrics_for
-from bridge.metric import PLANT_LEVEL
-from bridge.service import Service
+from bridge.catalogue.metric import PLANT_LEVEL
+from bridge.catalogue.metrics import metrics_for
+from bridge.daemon.service import Service
+from bridge.platform.systemd import Notifier
 from bridge.simulator import SimClock, Simulator, serve
-from bridge.systemd import Notifier
-from tests.e2e.harness import authorise, make_config
-from tests.faults.rig import sim_seconds, start_service
+from bridge.simulator.demo import authorise
+from tests.faults.rig import sim_seconds
 from tests.support.broker import Message, MosquittoBroker, Watcher, wait_until
+from tests.support.rig import make_config
+from tests.support.service import start_service
 
 SPEED = 1200.0
 # Brisbane's (GMT+10) midnight falls two simulated hours in; Utrecht is in full sun
@@ -114,8 +116,10 @@ def check_no_stale_with_fresh_time(
         if state["ts"] is not None:
             fetched = datetime.fromisoformat(str(state["fetched_at"]))
             ts = datetime.fromisoformat(str(state["ts"]))
-            # fetched_at is the poll's start; on this clock its calls run simulated minutes
-            assert timedelta(minutes=-5) <= fetched - ts <= timedelta(minutes=10), (topic, state)
+            # fetched_at is the poll's start, and every call comes after it: the sample is at
+            # most one 5-minute step older. (Newer is fine: on this clock a poll runs
+            # simulated minutes, more on a loaded machine.)
+            assert fetched - ts <= timedelta(minutes=5), (topic, state)
 
 
 def press_refresh(watcher: Watcher, stop: threading.Event) -> None:
@@ -156,7 +160,7 @@ def test_mixed_cloud_faults_over_hundreds_of_polls(
         hourly_call_budget=BUDGET,
     )
     state_dir = tmp_path / "state"
-    authorise(sim, cfg, state_dir)
+    authorise(sim, cfg.isolarcloud, state_dir)
     for kind, rate in FAULTS.items():
         sim.faults.set_rate(kind, rate, delay={"http_429": 60.0}.get(kind, 0.005))
     for path in DATA_PATHS:  # the cloud answers E00003 on data calls, not on the token call

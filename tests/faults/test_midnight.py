@@ -13,14 +13,14 @@ from pathlib import Path
 
 import httpx
 
-from bridge.energy_guard import EnergyGuard
 from bridge.isolarcloud.client import GatewayClient
+from bridge.isolarcloud.onboarding import login
 from bridge.isolarcloud.tokens import TokenStore
-from bridge.onboarding import login
-from bridge.poller import Poller
+from bridge.readings.energy_guard import EnergyGuard
+from bridge.readings.poller import Poller
 from bridge.simulator import SimClock, Simulator
-from tests.e2e.harness import make_config
 from tests.support.broker import MosquittoBroker
+from tests.support.rig import make_config
 
 UTRECHT = "1122348203"  # GMT+1 in the simulator: local midnight is 23:00 UTC
 

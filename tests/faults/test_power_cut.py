@@ -22,13 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from bridge.catalogue import metrics_for
-from bridge.metric import PLANT_LEVEL
+from bridge.catalogue.metric import PLANT_LEVEL
+from bridge.catalogue.metrics import metrics_for
 from bridge.simulator import SimClock, Simulator, serve
-from tests.e2e.harness import authorise, make_config
+from bridge.simulator.demo import authorise
 from tests.faults.children import Child, start_child
 from tests.faults.daemon_child import COUNTERS_FILE
 from tests.support.broker import MosquittoBroker, Watcher, wait_until
+from tests.support.rig import make_config
 
 # 14:00 in Utrecht (sun), 22:00 in Brisbane (load from the grid): counters move at both
 START = datetime(2026, 6, 21, 12, 0, tzinfo=UTC)
@@ -94,7 +95,7 @@ def test_sigkill_during_counter_saves_keeps_the_energy_guard(
     assert broker.host == "127.0.0.1"
     try:
         with serve(sim) as server:
-            authorise(sim, make_config(server.url, broker), state_dir)
+            authorise(sim, make_config(server.url, broker).isolarcloud, state_dir)
             topics: dict[str, set[str]] = {}
             for step in [*plan, None]:  # the last start only checks what the last kill left
                 if restarts:

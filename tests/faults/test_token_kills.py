@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from bridge.isolarcloud.oauth import RENEW_PATH
+from bridge.isolarcloud.onboarding import login
 from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.onboarding import login
 from bridge.simulator import DEMO_REDIRECT_URI, SimClock, Simulator, demo_settings, serve
-from tests.e2e.harness import SIM_START
 from tests.faults.children import ForkServer
+from tests.support.rig import SIM_START
 
 RANDOM_KILLS = 50
 SAVE_KILLS = 12  # more than the save's file operations (10): every one of them

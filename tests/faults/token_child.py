@@ -16,7 +16,8 @@ from pathlib import Path
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import AuthorizationDeadError
 from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.logging import configure_logging
+from bridge.platform.logging import configure_logging
+from bridge.platform.secrets import SecretRegistry
 from bridge.simulator import demo_settings
 from tests.faults.save_killer import SaveKiller
 
@@ -37,10 +38,13 @@ def renew_and_use(client: GatewayClient) -> None:
 
 def main(argv: list[str]) -> int:
     state_dir, gateway = Path(argv[0]), argv[1]
-    configure_logging("warning", "json")
+    settings = demo_settings(gateway)
+    secrets = SecretRegistry(settings.secret_key)
+    configure_logging("warning", "json", secrets)
     if len(argv) > 2:
         SaveKiller("tokens.toml", int(argv[2]), say, spare=1).install()
-    with GatewayClient(demo_settings(gateway), TokenStore(token_path(state_dir))) as client:
+    store = TokenStore(token_path(state_dir))
+    with GatewayClient(settings, store, secrets=secrets) as client:
         try:
             renew_and_use(client)
         except AuthorizationDeadError:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bridge.config import IsolarcloudConfig
+from bridge.config.model import IsolarcloudConfig
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.oauth import code_from_redirect
 from bridge.isolarcloud.tokens import TokenSet, TokenStore

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.budget import calls_per_poll
+from bridge.isolarcloud.budget import calls_per_poll
 from bridge.isolarcloud.client import (
     DEVICE_LIST,
     DEVICE_REALTIME,

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bridge.isolarcloud.errors import CodeExchangeError
-from bridge.onboarding import LoginError, login, status_lines
+from bridge.isolarcloud.onboarding import LoginError, login, status_lines
 from bridge.simulator import serve
 from tests.isolarcloud.conftest import Harness, assert_no_secret, make_harness
 from tests.support.broker import free_port, wait_until

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.isolarcloud.model import PointInfo
 from bridge.isolarcloud.parsing import (
     chunks,
     id_str,
@@ -17,7 +18,6 @@ from bridge.isolarcloud.parsing import (
     point_infos,
     point_values,
 )
-from bridge.readings import PointInfo
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from bridge.config import IsolarcloudConfig
-from bridge.isolarcloud.calls import CallCounter
+from bridge.config.model import IsolarcloudConfig
+from bridge.isolarcloud.call_counter import CallCounter
 from bridge.isolarcloud.oauth import authorization_url, code_from_redirect
 from bridge.isolarcloud.regions import REGIONS, endpoints_for
 

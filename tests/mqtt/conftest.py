@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config import Config
-from bridge.mqtt.connection import Incoming, MqttConnection
+from bridge.config.model import Config
+from bridge.mqtt.commands import Incoming
+from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.publisher import Publisher
 from tests.mqtt.sample import topics
 from tests.support.broker import BrokerUser, MosquittoBroker, retained_snapshot, wait_until

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bridge.config import Config, HomeAssistantConfig, MqttConfig, OutputConfig
-from bridge.metric import PLANT_LEVEL, Metric
+from bridge.catalogue.metric import PLANT_LEVEL, Metric
+from bridge.config.model import Config, HomeAssistantConfig, MqttConfig, OutputConfig
+from bridge.isolarcloud.model import Device, Plant
 from bridge.mqtt.discovery import Discovery, build_discovery
 from bridge.mqtt.topics import Topics
-from bridge.readings import Device, Plant, Reading
+from bridge.readings.model import Reading
 from tests.support.broker import MosquittoBroker
 
 VERSION = "9.9.9"

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from bridge.mqtt.commands import (
     BadRequest,
+    Incoming,
     RefreshRequest,
     RepublishRequest,
     parse_request,
     response_payload,
 )
-from bridge.mqtt.connection import Incoming
 from bridge.mqtt.topics import Topics
 
 TOPICS = Topics("isolarcloud", "homeassistant")

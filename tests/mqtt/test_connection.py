@@ -34,7 +34,7 @@ def test_will_fires_when_the_bridge_process_is_killed(
     script = textwrap.dedent(
         f"""
         import threading
-        from bridge.config import MqttConfig
+        from bridge.config.model import MqttConfig
         from bridge.mqtt.connection import MqttConnection
         from bridge.mqtt.topics import Topics
         conn = MqttConnection(MqttConfig(host="{broker.host}", port={broker.port}),
@@ -187,7 +187,7 @@ def test_wrong_password_logs_a_clear_reason_and_never_leaks_it(
         bridge.conn.stop()
     failure = next(e for e in logs if e["event"] == "mqtt.connect_failed")
     assert failure["reason"] in ("Not authorized", "Bad user name or password")
-    assert "mqtt.password" in failure["fix"]
+    assert "[mqtt] username and password" in failure["fix"]
     assert failure["username"] == "bridge"
     assert "wrong-password-123" not in repr(logs)
     assert "wrong-password-123" not in repr(cfg)

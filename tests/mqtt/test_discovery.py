@@ -9,8 +9,8 @@ from typing import Literal
 
 import pytest
 
-from bridge.config import HomeAssistantConfig
-from bridge.ha_units import problem
+from bridge.catalogue.ha_units import problem
+from bridge.config.model import HomeAssistantConfig
 from bridge.mqtt.discovery import HEALTH_SENSORS, cleanup
 from tests.mqtt.sample import BARN, HOME, PV_POWER, VERSION, config, discovery
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import structlog
 
-from bridge.config import MqttConfig, TlsConfig
+from bridge.config.model import MqttConfig, TlsConfig
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.topics import Topics
 from tests.support.broker import MosquittoBroker, wait_until

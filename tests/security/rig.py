@@ -16,9 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from bridge.config_load import load_config
+from bridge.config.load import load_config
 from bridge.isolarcloud.oauth import EXCHANGE_PATH, RENEW_PATH
-from bridge.mosquitto import BrokerUser, MosquittoBroker
 from bridge.simulator import (
     DEMO_APP_KEY,
     DEMO_APPLICATION_ID,
@@ -28,8 +27,10 @@ from bridge.simulator import (
     Simulator,
     serve,
 )
-from tests.e2e.harness import SIM_START, Rig, authorise
+from bridge.simulator.demo import authorise
+from bridge.simulator.mosquitto import BrokerUser, MosquittoBroker
 from tests.support.broker import Watcher
+from tests.support.rig import SIM_START, Rig
 
 BRIDGE_PASSWORD = "br1dge:p@ss/w%rd&more"
 WATCHER_PASSWORD = "watcher-only-reads"
@@ -144,7 +145,7 @@ def secure_rig(
     loaded = load_config(config, {})
     cfg = replace(loaded, poll=replace(loaded.poll, min_refresh_interval=1))
     state_dir = tmp_path / "state"
-    authorise(sim, cfg, state_dir)
+    authorise(sim, cfg.isolarcloud, state_dir)
     user, password = watcher or (None, None)
     subscriber = Watcher(broker, ["#"], username=user, password=password)
     try:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Rig
 from tests.security.rig import WATCHER_PASSWORD, password_broker, secure_rig
 from tests.support.broker import retained_snapshot, wait_until
+from tests.support.rig import Rig
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mosquitto import MosquittoBroker
 from bridge.simulator import DEMO_REDIRECT_URI, DEMO_SECRET_KEY, Simulator, SimulatorServer, serve
+from bridge.simulator.mosquitto import MosquittoBroker
 from tests.security.rig import BRIDGE_PASSWORD, WATCHER_PASSWORD, password_broker, write_config
 from tests.support.broker import Watcher, wait_until
 

@@ -22,13 +22,14 @@ import structlog
 
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import IsolarcloudError
+from bridge.isolarcloud.onboarding import LoginError, login
 from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.logging import configure_logging
-from bridge.onboarding import LoginError, login
+from bridge.platform.logging import configure_logging
+from bridge.platform.secrets import SecretRegistry
 from bridge.simulator import DEMO_SECRET_KEY
-from tests.e2e.harness import Rig
 from tests.security.rig import BRIDGE_PASSWORD, RecordingSimulator, password_broker, secure_rig
 from tests.support.broker import wait_until
+from tests.support.rig import Rig
 
 BAD_REQUESTS = {
     "refresh": ("not json at all", '{"plant": true, "transaction": "bad-plant"}', "[1, 2]"),
@@ -37,12 +38,18 @@ BAD_REQUESTS = {
 
 
 @pytest.fixture
-def log_stream(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
+def secrets() -> SecretRegistry:
+    """The registry the command line would build: every part of the process shares it."""
+    return SecretRegistry(DEMO_SECRET_KEY, BRIDGE_PASSWORD)
+
+
+@pytest.fixture
+def log_stream(request: pytest.FixtureRequest, secrets: SecretRegistry) -> Iterator[io.StringIO]:
     """Every log line of the process at debug level, in the format under test."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     stream = io.StringIO()
-    configure_logging("debug", request.param, stream=stream)
+    configure_logging("debug", request.param, secrets, stream)
     yield stream
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -79,7 +86,9 @@ def exception_texts(exc: BaseException) -> str:
 
 
 @pytest.mark.parametrize("log_stream", ["json", "console"], indirect=True)
-def test_no_secret_in_logs_payloads_exceptions_or_reprs(env: Rig, log_stream: io.StringIO) -> None:
+def test_no_secret_in_logs_payloads_exceptions_or_reprs(
+    env: Rig, log_stream: io.StringIO, secrets: SecretRegistry
+) -> None:
     sim = env.sim
     assert isinstance(sim, RecordingSimulator)
     store = TokenStore(token_path(env.state_dir))
@@ -88,7 +97,7 @@ def test_no_secret_in_logs_payloads_exceptions_or_reprs(env: Rig, log_stream: io
     uncaught: list[str] = []
     previous_hook = threading.excepthook
     threading.excepthook = lambda args: uncaught.append(f"{args.exc_type} {args.exc_value}")
-    running = env.start()
+    running = env.start(secrets)
     try:
         hybrid = env.plant_ids[0]
         env.state(hybrid)
@@ -107,7 +116,7 @@ def test_no_secret_in_logs_payloads_exceptions_or_reprs(env: Rig, log_stream: io
         assert env.request('{"transaction": "revoked"}', "revoked")["status"] == "error"
         env.wait_text("isolarcloud/bridge/auth", "reauth_required")
         with (
-            GatewayClient(env.cfg.isolarcloud, store) as client,
+            GatewayClient(env.cfg.isolarcloud, store, secrets=secrets) as client,
             pytest.raises(IsolarcloudError) as dead,
         ):
             client.oauth.force_refresh(client.oauth.access_token())
@@ -115,12 +124,19 @@ def test_no_secret_in_logs_payloads_exceptions_or_reprs(env: Rig, log_stream: io
         # the first login's code, already spent
         used_url = f"{env.cfg.isolarcloud.redirect_uri}?code={sim.codes[0]}"
         with pytest.raises((IsolarcloudError, LoginError)) as reused:
-            login(env.cfg.isolarcloud, store, redirect_url=used_url, stdout=io.StringIO())
+            login(
+                env.cfg.isolarcloud,
+                store,
+                secrets=secrets,
+                redirect_url=used_url,
+                stdout=io.StringIO(),
+            )
         surfaced.append(exception_texts(reused.value))
 
         login(
             env.cfg.isolarcloud,
             store,
+            secrets=secrets,
             redirect_url=sim.authorize(env.cfg.isolarcloud.redirect_uri),
             stdout=io.StringIO(),
         )
@@ -149,7 +165,7 @@ def test_no_secret_in_logs_payloads_exceptions_or_reprs(env: Rig, log_stream: io
         assert running.stop() == 0
         threading.excepthook = previous_hook
 
-    secrets = [DEMO_SECRET_KEY, BRIDGE_PASSWORD, *sim.secrets()]
+    every_secret = [DEMO_SECRET_KEY, BRIDGE_PASSWORD, *sim.secrets()]
     # the recorder saw every token the bridge ever stored, and the codes of both logins
     stored = [line.split('"')[1] for text in token_files for line in text.splitlines()
               if line.startswith(("access_token", "refresh_token"))]  # fmt: skip
@@ -170,4 +186,4 @@ def test_no_secret_in_logs_payloads_exceptions_or_reprs(env: Rig, log_stream: io
         **{f"exception/repr #{i}": text for i, text in enumerate(surfaced)},
         **{f"uncaught #{i}": text for i, text in enumerate(uncaught)},
     }
-    assert leaks(texts, secrets) == []
+    assert leaks(texts, every_secret) == []

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config_load import load_config
+from bridge.config.load import load_config
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.topics import Topics
-from tests.e2e.harness import Rig
 from tests.security.rig import secure_rig, write_config
 from tests.support.broker import MosquittoBroker, free_port, wait_until
+from tests.support.rig import Rig
 from tests.support.tls import Ca, make_ca, tls_listener
 
 BAD_NAME = "mqtt.example.invalid"

@@ -1,6 +1,6 @@
 """A real Mosquitto on a free loopback port, and a subscriber that records what it sees.
 
-The broker itself lives in `bridge.mosquitto` (the demo uses it too); it is re-exported here.
+The broker itself lives in `bridge.simulator.mosquitto` (the demo uses it too).
 
 Broker tests never skip: without `mosquitto` they fail and name the install command.
 """
@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from bridge.mosquitto import (
+from bridge.simulator.mosquitto import (
     INSTALL_HINT,
     BrokerUser,
     MosquittoBroker,

@@ -7,12 +7,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bridge.mosquitto import MosquittoBroker
 from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_SECRET_KEY
+from bridge.simulator.mosquitto import MosquittoBroker
 
 
-def write_config(path: Path, gateway: str, broker: MosquittoBroker | None = None) -> Path:
-    mqtt = f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n' if broker else ""
+def write_config(
+    path: Path,
+    gateway: str,
+    broker: MosquittoBroker | None = None,
+    client_id: str = "isolarcloud2mqtt",
+) -> Path:
+    mqtt = (
+        f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\nclient_id = "{client_id}"\n'
+        if broker
+        else ""
+    )
     path.write_text(
         "[isolarcloud]\n"
         'region = "eu"\n'

@@ -1,0 +1,1 @@
+"""The metric catalogue: point ids, canonical units, conversions, Home Assistant classes."""

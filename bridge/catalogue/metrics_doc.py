@@ -1,0 +1,121 @@
+"""`docs/metrics.md`, rendered from the catalogue so the two cannot drift apart.
+
+Regenerate with `python -m bridge.catalogue.metrics_doc > docs/metrics.md`; a test compares them.
+"""
+
+from __future__ import annotations
+
+from bridge.catalogue.conversions import OPERATING_STATUS_OPTIONS
+from bridge.catalogue.metric import PLANT_LEVEL, Metric
+from bridge.catalogue.metrics import BATTERY, COMM_MODULE, ESS, INVERTER, LEVELS, METER, metrics_for
+
+_LEVEL_TITLES = {
+    PLANT_LEVEL: "Plant (`<base>/<ps_id>/...`, device type 11)",
+    INVERTER: "Inverter (device type 1)",
+    ESS: "Energy storage system / hybrid inverter (device type 14)",
+    BATTERY: "Battery (device type 43)",
+    METER: "Meter (device type 7)",
+    COMM_MODULE: "Communication module (device type 22)",
+}
+
+_HEADER = """\
+# Metrics
+
+Generated from `bridge/catalogue/metrics.py` by
+`python -m bridge.catalogue.metrics_doc > docs/metrics.md`; a test fails when this file and
+the catalogue differ. Point ids, names and units are Sungrow's measuring-point tables
+(developer portal, "Common ... Measuring Points"). Where Sungrow is silent (most signs),
+the *sign* column names the public source the bridge follows:
+
+- *sungrow-hass*: the Home Assistant integration KRoperUK/sungrow-hass, its sensor list
+  (grid power + import, battery power + charging).
+- *hass-isolarcloud*: bugjam/hass-isolarcloud, its README (plant power is the net
+  inverter power, battery included).
+- *gruijter*: the Homey app gruijter/com.sungrowpower, `lib/sungrowPointMap.js`
+  (battery power = -V*I, so the cloud's current is + while discharging).
+
+Each metric is published as a key of the JSON state topic and, when `output.values` is
+on, as `<base>/<ps_id>[/<device>]/<metric>`. Metric names are stable: they are topic
+levels and part of Home Assistant unique ids.
+
+## Conventions
+
+- **Units** are fixed: W, kWh, %, V, A, Hz, °C, var, VA, dBm. The cloud sends base
+  units; Wh become kWh (/1000), fractions (SOC, SOH) become % (x100), cell mV become V.
+  When the reply's `point_dict` gives a scaled unit (kWh, kW) for a point documented in
+  Wh or W, the value is rescaled first, so a unit change in the cloud is no 1000x jump.
+- **Unknown is `null`**: a point the cloud leaves out, sends as `null`, `""` or `--`, or
+  sends as text where a number belongs, is published as `null`, never as 0.
+- **Signs**: grid power is positive when importing from the grid, battery power and
+  current are positive when charging. The column *sign* gives each signed metric's
+  convention and the source it rests on.
+- **Energy counters** (`daily`, `lifetime`) are `total_increasing`. A lifetime counter is
+  never published below its last value (a lower value holds the last one); a daily
+  counter may fall only across the plant's local midnight. The guard's memory survives
+  restarts (`counters.toml` in the state directory).
+- **Running state** (points 29 and 13146) is an `enum`; its options are the operating
+  states Sungrow documents for these points, as snake_case, plus `unknown` for any other
+  code.
+- **Extra points** added with `[points] extra` publish as `p<id>`, the raw value in the
+  unit `point_dict` gives, without device or state class.
+- *enabled*: `no` means Home Assistant creates the entity disabled; enable it there.
+
+"""
+
+_COLUMNS = (
+    "metric",
+    "point",
+    "label",
+    "source unit",
+    "unit",
+    "device_class",
+    "state_class",
+    "precision",
+    "counter",
+    "enabled",
+    "sign",
+)
+
+
+def _cell(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    return str(value).replace("|", "\\|")
+
+
+def _row(m: Metric) -> str:
+    enabled = "yes" if m.enabled_by_default else "no"
+    if m.entity_category:
+        enabled += f" ({m.entity_category})"
+    cells = (
+        f"`{m.key}`",
+        m.point_id,
+        m.label,
+        m.source_unit,
+        m.unit,
+        m.device_class,
+        m.state_class,
+        m.precision,
+        "" if m.counter == "none" else m.counter,
+        enabled,
+        m.sign_note,
+    )
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def render_metrics_markdown() -> str:
+    """The whole of docs/metrics.md."""
+    parts = [_HEADER]
+    for level in LEVELS:
+        parts.append(f"## {_LEVEL_TITLES[level]}\n\n")
+        parts.append("| " + " | ".join(_COLUMNS) + " |\n")
+        parts.append("|" + "---|" * len(_COLUMNS) + "\n")
+        parts.extend(_row(m) + "\n" for m in metrics_for(level))
+        parts.append("\n")
+    options = ", ".join(f"`{o}`" for o in OPERATING_STATUS_OPTIONS)
+    parts.append(f"## Running state options\n\n{options}\n")
+    return "".join(parts)
+
+
+if __name__ == "__main__":
+    print(render_metrics_markdown(), end="")

@@ -1,0 +1,1 @@
+"""Configuration: the model, its schema, loading with secrets, rendering, the starter file."""

@@ -1,0 +1,1 @@
+"""The daemon: lifecycle, schedule, poll cycle, refresh requests, health."""

@@ -1,0 +1,80 @@
+"""What `<base>/bridge/health` reports: the last poll, API use, errors, auth, MQTT."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bridge.daemon.outcome import Outcome
+from bridge.mqtt.publisher import AuthState
+from bridge.platform.timefmt import epoch_iso
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What the health report reads from the rest of the daemon at publish time."""
+
+    calls_last_hour: int
+    mqtt_reconnects: int
+    token_expires_at: float | None
+    next_poll_at: float | None
+
+
+@dataclass
+class Health:
+    started_at: float
+    budget: int
+    auth: AuthState = "ok"
+    last_poll_started: float | None = None
+    last_poll_duration: float | None = None
+    last_poll_result: str = "pending"  # ok | error | rate_limited | reauth_required | pending
+    last_error: str | None = None
+    last_success: float | None = None
+    last_data_ts: str | None = None
+    rate_limited_until: float | None = None
+    polls: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def poll_started(self, now: float) -> None:
+        self.last_poll_started = now
+
+    def poll_finished(self, now: float, outcome: Outcome, data_ts: datetime | None) -> None:
+        """Record a finished poll; `polls` is bumped last, as the sign that all is recorded."""
+        self.last_poll_duration = round(now - (self.last_poll_started or now), 3)
+        self.last_poll_result = outcome.result
+        self.last_error = outcome.error
+        if outcome.counted_as is not None:
+            self.errors[outcome.counted_as] += 1
+        if outcome.result == "rate_limited" and outcome.retry_after is not None:
+            self.rate_limited_until = now + outcome.retry_after
+        if outcome.ok:
+            self.last_success = now
+            self.rate_limited_until = None
+            if data_ts is not None:
+                self.last_data_ts = data_ts.isoformat()
+        self.polls += 1
+
+    def payload(self, now: float, usage: Usage) -> dict[str, object]:
+        return {
+            "status": self.last_poll_result,
+            "last_poll": {
+                "started_at": epoch_iso(self.last_poll_started),
+                "duration_s": self.last_poll_duration,
+                "result": self.last_poll_result,
+                "error": self.last_error,
+            },
+            "last_success": epoch_iso(self.last_success),
+            "data_ts": self.last_data_ts,
+            "data_age_s": None if self.last_success is None else round(now - self.last_success),
+            "polls": self.polls,
+            "api_calls_last_hour": usage.calls_last_hour,
+            "hourly_call_budget": self.budget,
+            "errors": dict(self.errors),
+            "rate_limited_until": epoch_iso(self.rate_limited_until),
+            "mqtt_reconnects": usage.mqtt_reconnects,
+            "auth": self.auth,
+            "token_expires_at": epoch_iso(usage.token_expires_at),
+            "next_poll_at": epoch_iso(usage.next_poll_at),
+            "uptime_s": round(now - self.started_at),
+        }

@@ -1,0 +1,83 @@
+"""The plants and devices the bridge publishes: reloaded every `device_list_interval`, and
+when they change, Home Assistant discovery and `<base>/bridge/info` follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import structlog
+
+from bridge import __version__
+from bridge.catalogue.metric import PLANT_LEVEL, Metric
+from bridge.config.model import Config
+from bridge.daemon.info import Events, info_payload
+from bridge.isolarcloud import budget
+from bridge.isolarcloud.model import Device, Plant
+from bridge.mqtt.discovery import build_discovery
+from bridge.mqtt.publisher import Publisher
+from bridge.mqtt.topics import Topics
+from bridge.platform.systemd import Notifier
+from bridge.readings.poller import Inventory, Poller
+
+log = structlog.get_logger(__name__)
+
+
+class InventoryKeeper:
+    def __init__(
+        self,
+        cfg: Config,
+        topics: Topics,
+        publisher: Publisher,
+        events: Events,
+        notifier: Notifier,
+        *,
+        started_at: float,
+        monotonic: Callable[[], float],
+    ) -> None:
+        self._cfg = cfg
+        self._topics = topics
+        self._publisher = publisher
+        self._events = events
+        self._notifier = notifier
+        self._started_at = started_at
+        self._monotonic = monotonic
+        self._next_load = 0.0
+        self.inventory = Inventory()
+
+    def due(self) -> bool:
+        return not self.inventory.plants or self._monotonic() >= self._next_load
+
+    def reload(self, poller: Poller) -> None:
+        """Read the plant and device lists; publish discovery and info when they changed.
+
+        Raises the gateway client's errors, and ConfigError when the schedule cannot fit
+        the call budget.
+        """
+        inventory = poller.load_inventory()
+        warning = budget.check(poller.estimate(inventory), self._cfg)
+        if warning:
+            log.warning("budget.near", message=warning)
+            self._events.emit("warning", "budget", warning)
+        self._next_load = self._monotonic() + self._cfg.poll.device_list_interval
+        if inventory != self.inventory:
+            self.inventory = inventory
+            self._announce(poller)
+
+    def _announce(self, poller: Poller) -> None:
+        inv = self.inventory
+        log.info("inventory.changed", plants=list(inv.ps_ids))
+
+        def definitions(plant: Plant, device: Device | None) -> list[Metric]:
+            level = device.device_type if device else PLANT_LEVEL
+            return list(poller.definitions(level).values())
+
+        # also when discovery is off: the publisher tracks the data topics for cleanup
+        self._publisher.publish_discovery(
+            build_discovery(
+                inv.plants, inv.devices, definitions, self._cfg, self._topics, version=__version__
+            )
+        )
+        self._publisher.publish_info(info_payload(self._cfg, inv, self._started_at))
+        self._notifier.status(
+            f"polling {len(inv.plants)} plant(s) every {self._cfg.poll.interval} s"
+        )

@@ -1,0 +1,1 @@
+"""What any part of the bridge stands on: logging and secrets, systemd, atomic files, backoff."""

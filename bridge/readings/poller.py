@@ -1,0 +1,161 @@
+"""One poll: ask the gateway client for raw snapshots and turn them into guarded readings.
+
+This is the cloud half of the data flow (config -> gateway client -> readings); it knows
+nothing of MQTT, so `isolarcloud2mqtt read` and the daemon share it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from bridge.catalogue.metric import PLANT_LEVEL, Metric
+from bridge.catalogue.selection import Selection, extra_metric, select
+from bridge.config.model import Config
+from bridge.isolarcloud.budget import Estimate, estimate
+from bridge.isolarcloud.client import GatewayClient
+from bridge.isolarcloud.model import Device, Plant, PointInfo, RawSnapshot
+from bridge.readings.convert import to_reading
+from bridge.readings.energy_guard import EnergyGuard
+from bridge.readings.model import Reading
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """The authorised plants we publish and their devices."""
+
+    plants: tuple[Plant, ...] = ()
+    devices: Mapping[str, tuple[Device, ...]] = field(default_factory=dict)
+
+    def plant(self, ps_id: str) -> Plant | None:
+        return next((p for p in self.plants if p.ps_id == ps_id), None)
+
+    @property
+    def ps_ids(self) -> tuple[str, ...]:
+        return tuple(p.ps_id for p in self.plants)
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    readings: list[Reading]
+    # metric definitions per source (ps_id for a plant, ps_key for a device), extras included
+    metrics: dict[str, dict[str, Metric]]
+    polled: tuple[str, ...]  # ps_ids asked for
+    missing: tuple[str, ...]  # ps_ids the cloud returned nothing for
+
+    @property
+    def data_ts(self) -> datetime | None:
+        stamps = [r.ts for r in self.readings if r.ts is not None]
+        return max(stamps) if stamps else None
+
+
+class Poller:
+    def __init__(
+        self,
+        client: GatewayClient,
+        cfg: Config,
+        guard: EnergyGuard,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.cfg = cfg
+        self.guard = guard
+        self._clock = clock
+        self._selections: dict[int, Selection] = {}
+
+    def selection(self, device_type: int) -> Selection:
+        if device_type not in self._selections:
+            self._selections[device_type] = select(device_type, self.cfg.points)
+        return self._selections[device_type]
+
+    def load_inventory(self) -> Inventory:
+        wanted = set(self.cfg.plants.include)
+        plants = tuple(
+            p
+            for p in self.client.list_plants()
+            if (not wanted or p.ps_id in wanted) and p.ps_id not in self.cfg.plants.exclude
+        )
+        missing = wanted - {p.ps_id for p in plants}
+        if missing:
+            log.warning("plants.not_authorised", plants=sorted(missing))
+        devices = {
+            p.ps_id: tuple(
+                d
+                for d in self.client.list_devices(p.ps_id)
+                if self.selection(d.device_type).point_ids
+            )
+            for p in plants
+        }
+        return Inventory(plants, devices)
+
+    def estimate(self, inventory: Inventory) -> Estimate:
+        by_type = Counter(d.device_type for ds in inventory.devices.values() for d in ds)
+        return estimate(
+            self.cfg,
+            {ps_id: len(ds) for ps_id, ds in inventory.devices.items()},
+            len(self.selection(PLANT_LEVEL).point_ids),
+            {t: len(self.selection(t).point_ids) for t in by_type},
+            by_type,
+        )
+
+    def poll(self, inventory: Inventory, ps_ids: Collection[str] | None = None) -> PollResult:
+        plants = [p for p in inventory.plants if ps_ids is None or p.ps_id in ps_ids]
+        devices = [d for p in plants for d in inventory.devices.get(p.ps_id, ())]
+        fetched_at = datetime.fromtimestamp(self._clock(), UTC)
+        types = sorted({d.device_type for d in devices})
+        device_raw = self.client.device_realtime(
+            devices,
+            {t: self.selection(t).point_ids for t in types},
+            {p.ps_id: p.tz for p in plants},
+        )
+        # Devices first: the plant values borrow the devices' sample time, so they must not
+        # be older than it. Else a poll across midnight files yesterday's daily totals under
+        # today's date, and the energy guard holds them all day instead of the reset.
+        plant_raw = self.client.plant_realtime(plants, self.selection(PLANT_LEVEL).point_ids)
+        readings: list[Reading] = []
+        metrics: dict[str, dict[str, Metric]] = {}
+        for plant in plants:
+            own_devices = [
+                device_raw[d.ps_key]
+                for d in inventory.devices.get(plant.ps_id, ())
+                if d.ps_key in device_raw
+            ]
+            raw = plant_raw.get(plant.ps_id)
+            if raw is not None:
+                # the plant call carries no time; its devices' newest sample time stands in
+                stamps = [s.sampled_at for s in own_devices if s.sampled_at is not None]
+                raw = dataclasses.replace(raw, sampled_at=max(stamps) if stamps else None)
+            for snapshot in ([raw] if raw else []) + own_devices:
+                reading, defs = self._convert(snapshot, plant, fetched_at)
+                readings.append(reading)
+                metrics[reading.source_key] = defs
+        self.guard.save()
+        missing = tuple(p.ps_id for p in plants if p.ps_id not in plant_raw)
+        return PollResult(readings, metrics, tuple(p.ps_id for p in plants), missing)
+
+    def definitions(
+        self, device_type: int, point_info: Mapping[str, PointInfo] | None = None
+    ) -> dict[str, Metric]:
+        """Metric definitions of one level, the user's extra points included."""
+        sel = self.selection(device_type)
+        defs = {m.key: m for m in sel.metrics}
+        for point_id in sel.extra_point_ids:
+            extra = extra_metric(point_id, device_type, (point_info or {}).get(point_id))
+            defs[extra.key] = extra
+        return defs
+
+    def _convert(
+        self, raw: RawSnapshot, plant: Plant, fetched_at: datetime
+    ) -> tuple[Reading, dict[str, Metric]]:
+        device_type = raw.device.device_type if raw.device else PLANT_LEVEL
+        defs = self.definitions(device_type, raw.point_info)
+        reading = to_reading(raw, self.selection(device_type), fetched_at)
+        return self.guard.apply(raw.source_key, reading, defs, plant.tz), defs

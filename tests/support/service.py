@@ -1,0 +1,49 @@
+"""A `Service` running in a thread, as the tests and benchmarks drive it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridge.config.model import Config
+from bridge.daemon.service import Service
+from tests.support.broker import wait_until
+
+
+@dataclass
+class Running:
+    service: Service
+    thread: threading.Thread
+    exit_codes: list[int] = field(default_factory=list)
+
+    def settle(self, polls: int = 1) -> None:
+        """Wait until `polls` polls are recorded and every plant may be refreshed again.
+
+        `health.polls` is bumped last, after the refresh window is stamped.
+        """
+        service = self.service
+        wait_until(lambda: service.health.polls >= polls, 15, f"{polls} finished poll(s)")
+        wait_until(
+            lambda: service.rules.plant_wait(service.inventory.ps_ids) == 0, 10, "refresh window"
+        )
+
+    def stop(self, timeout: float = 10) -> int:
+        self.service.stop()
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the service did not stop"
+        return self.exit_codes[0]
+
+
+def start_service(cfg: Config, state_dir: Path, **kwargs: Any) -> Running:
+    """Build a Service (constructor extras: clocks, transport, secrets...) and run it."""
+    service = Service(cfg, state_dir, **kwargs)
+    running = Running(service, threading.Thread(target=lambda: None))
+
+    def target() -> None:
+        running.exit_codes.append(service.run())
+
+    running.thread = threading.Thread(target=target, name="service-under-test", daemon=True)
+    running.thread.start()
+    return running
