@@ -11,18 +11,14 @@ import cProfile
 import io
 import pstats
 import statistics
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
-from bench.rig import CountingConnection, FleetRig, bridge_publisher
+from bench.rig import AckCounter, CountingConnection, FleetRig, bridge_publisher
 from bridge.mqtt.publisher import Publisher
 from bridge.readings.poller import PollResult
 
@@ -47,41 +43,24 @@ class BareLoop:
     """A plain paho client: connect, publish in a loop, count PUBACKs."""
 
     def __init__(self, host: str, port: int) -> None:
-        self.acked = 0
-        self._target = 0
-        self._acks = threading.Condition()
+        self.acks = AckCounter()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id="bench-bare",
             protocol=MQTTProtocolVersion.MQTTv311,
             clean_session=True,
         )
-        self.client.on_publish = self._on_publish
+        self.client.on_publish = self.acks.on_publish
         self.client.connect(host, port)
         self.client.loop_start()
 
-    def _on_publish(
-        self,
-        client: mqtt.Client,
-        userdata: Any,
-        mid: int,
-        reason: ReasonCode,
-        properties: Properties,
-    ) -> None:
-        with self._acks:
-            self.acked += 1
-            if self.acked >= self._target:  # wake the waiter once, not per message
-                self._acks.notify_all()
-
     def run(self, messages: list[tuple[str, bytes]]) -> float:
         """Seconds from the first publish to the last PUBACK."""
-        target = self._target = self.acked + len(messages)
+        self.acks.sent += len(messages)
         started = time.perf_counter()
         for topic, payload in messages:
             self.client.publish(topic, payload, qos=1, retain=True)
-        with self._acks:
-            if not self._acks.wait_for(lambda: self.acked >= target, 60):
-                raise RuntimeError(f"bare loop: {self.acked} of {target} acknowledged")
+        self.acks.wait(timeout=60)
         return time.perf_counter() - started
 
     def close(self) -> None:
@@ -93,7 +72,7 @@ def _bridge_pass(conn: CountingConnection, publisher: Publisher, result: PollRes
     started = time.perf_counter()
     for reading in result.readings:
         publisher.publish_reading(reading, result.metrics[reading.source_key])
-    conn.wait_acked()
+    conn.acks.wait()
     return time.perf_counter() - started
 
 
@@ -113,9 +92,9 @@ def measure(rig: FleetRig, host: str, port: int, rounds: int) -> PublishRate:
     conn, publisher = bridge_publisher(host, port, "bench-bridge")
     bare = BareLoop(host, port)
     try:
-        sent = conn.sent
+        sent = conn.acks.sent
         _bridge_pass(conn, publisher, result)  # warm-up
-        per_pass = conn.sent - sent
+        per_pass = conn.acks.sent - sent
         state_topic = conn.topics.bridge_state
         messages = [(t, p) for t, p in conn.retained().items() if t != state_topic]
         if len(messages) != per_pass:

@@ -59,7 +59,7 @@ def measure(rig: FleetRig, host: str, port: int, warmup: int, polls: int) -> Res
             rig.step()
             poll_and_publish(rig, publisher, conn)
         rss_warm = rss_kib()
-        sent, sim_cpu = conn.sent, rig.sim_cpu_s
+        sent, sim_cpu = conn.acks.sent, rig.sim_cpu_s
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(polls):
             rig.step()
@@ -69,7 +69,7 @@ def measure(rig: FleetRig, host: str, port: int, warmup: int, polls: int) -> Res
             plants=rig.n,
             polls=polls,
             warmup_polls=warmup,
-            messages_per_poll=(conn.sent - sent) / polls,
+            messages_per_poll=(conn.acks.sent - sent) / polls,
             rss_after_inventory_kib=rss_inventory,
             rss_warm_kib=rss_warm,
             rss_end_kib=rss_kib(),

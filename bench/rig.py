@@ -54,26 +54,17 @@ def make_config(
     return simulator_config(gateway, host, port, client_id=client_id, poll=PollConfig(**poll))
 
 
-class CountingConnection(MqttConnection):
-    """The bridge's connection, counting messages handed to paho and acknowledged by the
-    broker (PUBACK at QoS 1), so a benchmark can wait until everything has arrived."""
+class AckCounter:
+    """Messages sent and acknowledged by the broker (PUBACK at QoS 1): a benchmark waits
+    until at most `outstanding` are still on their way."""
 
-    def __init__(self, cfg: MqttConfig, topics: Topics) -> None:
-        super().__init__(cfg, topics, lambda _msg: None)
-        self.topics = topics
+    def __init__(self) -> None:
         self.sent = 0
         self.acked = 0
         self._threshold = 0  # the outstanding count the waiter waits for
-        self._acks = threading.Condition()
-        self._client.on_publish = self._on_publish
+        self._cond = threading.Condition()
 
-    def _send(
-        self, topic: str, data: bytes, qos: int, retain: bool, properties: Properties | None
-    ) -> None:
-        self.sent += 1  # always under the connection's lock
-        super()._send(topic, data, qos, retain, properties)
-
-    def _on_publish(
+    def on_publish(
         self,
         client: mqtt.Client,
         userdata: Any,
@@ -81,18 +72,37 @@ class CountingConnection(MqttConnection):
         reason: ReasonCode,
         properties: Properties,
     ) -> None:
-        self._handle_publish(client, userdata, mid, reason, properties)  # the flow control
-        with self._acks:
+        with self._cond:
             self.acked += 1
             if self.sent - self.acked <= self._threshold:  # wake the waiter once, not per ack
-                self._acks.notify_all()
+                self._cond.notify_all()
 
-    def wait_acked(self, timeout: float = 300.0, outstanding: int = 0) -> None:
-        """Until at most `outstanding` of the messages sent so far await the broker's ack."""
-        with self._acks:
+    def wait(self, timeout: float = 300.0, outstanding: int = 0) -> None:
+        with self._cond:
             self._threshold = outstanding
-            if not self._acks.wait_for(lambda: self.sent - self.acked <= outstanding, timeout):
+            if not self._cond.wait_for(lambda: self.sent - self.acked <= outstanding, timeout):
                 raise RuntimeError(f"broker acknowledged {self.acked} of {self.sent} messages")
+
+
+class CountingConnection(MqttConnection):
+    """The bridge's connection, counting what it hands to paho and what the broker
+    acknowledges, so a benchmark can wait until everything has arrived."""
+
+    def __init__(self, cfg: MqttConfig, topics: Topics) -> None:
+        super().__init__(cfg, topics, lambda _msg: None)
+        self.topics = topics
+        self.acks = AckCounter()
+        self._client.on_publish = self._on_publish
+
+    def _send(
+        self, topic: str, data: bytes, qos: int, retain: bool, properties: Properties | None
+    ) -> None:
+        self.acks.sent += 1  # always under the connection's lock
+        super()._send(topic, data, qos, retain, properties)
+
+    def _on_publish(self, *args: Any) -> None:
+        self._handle_publish(*args)  # the bridge's own flow control
+        self.acks.on_publish(*args)
 
 
 @dataclass
@@ -155,9 +165,9 @@ def poll_and_publish(rig: FleetRig, publisher: Publisher, conn: CountingConnecti
     result = rig.poller.poll(rig.inventory)
     for reading in result.readings:
         publisher.publish_reading(reading, result.metrics[reading.source_key])
-        if conn.sent - conn.acked > MAX_OUTSTANDING:
-            conn.wait_acked(outstanding=MAX_OUTSTANDING // 2)
-    conn.wait_acked()
+        if conn.acks.sent - conn.acks.acked > MAX_OUTSTANDING:
+            conn.acks.wait(outstanding=MAX_OUTSTANDING // 2)
+    conn.acks.wait()
 
 
 def bridge_publisher(host: str, port: int, client_id: str) -> tuple[CountingConnection, Publisher]:

@@ -64,7 +64,7 @@ def _running(
     """A Service in a thread, after its first poll; stopped on exit."""
     running = start_service(cfg, state_dir, transport=transport)
     try:
-        running.settle()
+        running.wait_polls()
         yield running.service
     finally:
         running.stop()

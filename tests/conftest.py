@@ -1,4 +1,4 @@
-"""Fixtures shared by every test package: a real Mosquitto per test."""
+"""Fixtures shared by every test package: a real Mosquitto and a simulated cloud per test."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bridge.simulator import SimClock, Simulator, SimulatorServer, serve
 from tests.support.broker import MosquittoBroker
 from tests.support.cli import user_environment
+from tests.support.rig import SIM_START
 
 
 @pytest.fixture
@@ -22,6 +24,15 @@ def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
     instance.start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture
+def cloud() -> Iterator[tuple[Simulator, SimulatorServer]]:
+    """The simulated cloud over real HTTP, on a summer morning (see `SIM_START`)."""
+    sim = Simulator(clock=SimClock(start=SIM_START))
+    server = serve(sim)
+    yield sim, server
+    server.close()
 
 
 @pytest.fixture

@@ -18,22 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bridge.config.model import (
-    DEFAULT_CONFIG_PATH,
-    DEFAULT_STATE_DIR,
-    Config,
-    ConfigError,
-    HomeAssistantConfig,
-    IsolarcloudConfig,
-    LoggingConfig,
-    MqttConfig,
-    OutputConfig,
-    PlantsConfig,
-    PointsConfig,
-    PollConfig,
-    TlsConfig,
-)
-from bridge.config.schema import Invalid, KeyInfo, schema
+from bridge.config.model import DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR, Config, ConfigError
+from bridge.config.schema import SECTION_DEFAULTS, Invalid, KeyInfo, schema
 
 __all__ = [
     "APP_KEY_ENV",
@@ -308,18 +294,13 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
             "with json = false too nothing would be published; turn one of them on",
         )
     if "mqtt.tls" in sections:
-        mqtt["tls"] = replace(TlsConfig(), **tls)
-
+        mqtt["tls"] = replace(SECTION_DEFAULTS["mqtt.tls"], **values.pop("mqtt.tls"))
+    else:
+        del values["mqtt.tls"]
+    # each [section] fills the Config field of its name, over that section's defaults
     return Config(
         path=path,
-        isolarcloud=replace(IsolarcloudConfig(), **iso),
-        mqtt=replace(MqttConfig(), **mqtt),
-        homeassistant=replace(HomeAssistantConfig(), **values["homeassistant"]),
-        poll=replace(PollConfig(), **values["poll"]),
-        plants=replace(PlantsConfig(), **plants),
-        points=replace(PointsConfig(), **values["points"]),
-        output=replace(OutputConfig(), **output),
-        logging=replace(LoggingConfig(), **values["logging"]),
+        **{name: replace(SECTION_DEFAULTS[name], **given) for name, given in values.items()},
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from bridge.config.model import (
     REGIONS,
@@ -195,7 +196,8 @@ def _key(
     return KeyInfo(kind, None, comment, check, optional, secret, example)
 
 
-_SCHEMA_SOURCES: dict[str, object] = {
+# section -> its dataclass at the defaults (Any: each section is a type of its own)
+SECTION_DEFAULTS: dict[str, Any] = {
     "isolarcloud": IsolarcloudConfig(),
     "mqtt": MqttConfig(),
     "mqtt.tls": TlsConfig(),
@@ -384,7 +386,7 @@ def _toml_form(value: object) -> object:
 def _build() -> dict[str, dict[str, KeyInfo]]:
     built: dict[str, dict[str, KeyInfo]] = {}
     for section, keys in _KEYS.items():
-        source = _SCHEMA_SOURCES[section]
+        source = SECTION_DEFAULTS[section]
         # keys without a dataclass field (the *_file keys) default to absent
         built[section] = {
             key: replace(info, default=_toml_form(getattr(source, key, None)))

@@ -5,6 +5,7 @@ dies (an event naming the fix, plants offline), and the watch on the token file 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -17,25 +18,25 @@ from bridge.mqtt.publisher import AuthState, Publisher
 log = structlog.get_logger(__name__)
 
 
+@dataclass
 class AuthMonitor:
-    def __init__(self, token_file: Path, publisher: Publisher, events: Events, health: Health):
-        self._token_file = token_file
-        self._publisher = publisher
-        self._events = events
-        self._health = health
-        self._published = False
-        self._mtime_when_dead: float | None = None
+    token_file: Path
+    publisher: Publisher
+    events: Events
+    health: Health
+    _published: bool = field(default=False, init=False)
+    _mtime_when_dead: float | None = field(default=None, init=False)
 
     @property
     def reauth_required(self) -> bool:
-        return self._health.auth == "reauth_required"
+        return self.health.auth == "reauth_required"
 
     def after(self, outcome: Outcome, plants: Sequence[str]) -> None:
         """Follow a poll's outcome: a dead authorisation, or one that works again."""
         if outcome.result == "reauth_required":
             if not self.reauth_required:
                 log.error("auth.reauth_required", error=outcome.error)
-                self._events.emit(
+                self.events.emit(
                     "error",
                     "reauth_required",
                     f"{outcome.error}; the plant owner must authorise again: run "
@@ -44,7 +45,7 @@ class AuthMonitor:
             self._set("reauth_required")
             self._mtime_when_dead = self._mtime()
             for ps_id in plants:
-                self._publisher.set_availability(ps_id, False)
+                self.publisher.set_availability(ps_id, False)
         elif outcome.ok:
             self._set("ok")
 
@@ -57,13 +58,13 @@ class AuthMonitor:
         return True
 
     def _set(self, state: AuthState) -> None:
-        if state != self._health.auth or not self._published:
-            self._health.auth = state
-            self._publisher.publish_auth(state)
+        if state != self.health.auth or not self._published:
+            self.health.auth = state
+            self.publisher.publish_auth(state)
             self._published = True
 
     def _mtime(self) -> float | None:
         try:
-            return self._token_file.stat().st_mtime
+            return self.token_file.stat().st_mtime
         except OSError:
             return None

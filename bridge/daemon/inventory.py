@@ -4,6 +4,7 @@ when they change, Home Assistant discovery and `<base>/bridge/info` follow."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 
 import structlog
 
@@ -22,30 +23,21 @@ from bridge.readings.poller import Inventory, Poller
 log = structlog.get_logger(__name__)
 
 
+@dataclass
 class InventoryKeeper:
-    def __init__(
-        self,
-        cfg: Config,
-        topics: Topics,
-        publisher: Publisher,
-        events: Events,
-        notifier: Notifier,
-        *,
-        started_at: float,
-        monotonic: Callable[[], float],
-    ) -> None:
-        self._cfg = cfg
-        self._topics = topics
-        self._publisher = publisher
-        self._events = events
-        self._notifier = notifier
-        self._started_at = started_at
-        self._monotonic = monotonic
-        self._next_load = 0.0
-        self.inventory = Inventory()
+    cfg: Config
+    topics: Topics
+    publisher: Publisher
+    events: Events
+    notifier: Notifier
+    _: KW_ONLY
+    started_at: float
+    monotonic: Callable[[], float]
+    _next_load: float = field(default=0.0, init=False)
+    inventory: Inventory = field(default_factory=Inventory, init=False)
 
     def due(self) -> bool:
-        return not self.inventory.plants or self._monotonic() >= self._next_load
+        return not self.inventory.plants or self.monotonic() >= self._next_load
 
     def reload(self, poller: Poller) -> None:
         """Read the plant and device lists; publish discovery and info when they changed.
@@ -54,11 +46,11 @@ class InventoryKeeper:
         the call budget.
         """
         inventory = poller.load_inventory()
-        warning = budget.check(poller.estimate(inventory), self._cfg)
+        warning = budget.check(poller.estimate(inventory), self.cfg)
         if warning:
             log.warning("budget.near", message=warning)
-            self._events.emit("warning", "budget", warning)
-        self._next_load = self._monotonic() + self._cfg.poll.device_list_interval
+            self.events.emit("warning", "budget", warning)
+        self._next_load = self.monotonic() + self.cfg.poll.device_list_interval
         if inventory != self.inventory:
             self.inventory = inventory
             self._announce(poller)
@@ -72,12 +64,10 @@ class InventoryKeeper:
             return list(poller.definitions(level).values())
 
         # also when discovery is off: the publisher tracks the data topics for cleanup
-        self._publisher.publish_discovery(
+        self.publisher.publish_discovery(
             build_discovery(
-                inv.plants, inv.devices, definitions, self._cfg, self._topics, version=__version__
+                inv.plants, inv.devices, definitions, self.cfg, self.topics, version=__version__
             )
         )
-        self._publisher.publish_info(info_payload(self._cfg, inv, self._started_at))
-        self._notifier.status(
-            f"polling {len(inv.plants)} plant(s) every {self._cfg.poll.interval} s"
-        )
+        self.publisher.publish_info(info_payload(self.cfg, inv, self.started_at))
+        self.notifier.status(f"polling {len(inv.plants)} plant(s) every {self.cfg.poll.interval} s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 import httpx
 import structlog
@@ -56,51 +56,41 @@ class ClientSettings:
     sleep: Callable[[float], object]  # the pause between retries; returns early on stop
 
 
+@dataclass
 class PollCycle:
-    def __init__(
-        self,
-        cfg: Config,
-        store: TokenStore,
-        *,
-        guard: EnergyGuard,
-        publisher: Publisher,
-        keeper: InventoryKeeper,
-        events: Events,
-        client: ClientSettings,
-        monotonic: Callable[[], float],
-    ) -> None:
-        self._cfg = cfg
-        self._store = store
-        self._guard = guard
-        self._publisher = publisher
-        self._keeper = keeper
-        self._events = events
-        self._settings = client
-        self._monotonic = monotonic
-        self._client: GatewayClient | None = None
-        self._poller: Poller | None = None
+    cfg: Config
+    store: TokenStore
+    _: KW_ONLY
+    guard: EnergyGuard
+    publisher: Publisher
+    keeper: InventoryKeeper
+    events: Events
+    settings: ClientSettings
+    monotonic: Callable[[], float]
+    _client: GatewayClient | None = field(default=None, init=False)
+    _poller: Poller | None = field(default=None, init=False)
 
     def run(self, ps_ids: Sequence[str] | None) -> PollRecord:
         """Poll (every plant, or these) and publish; a cloud error becomes the outcome."""
         poller = self._ensure_poller()
-        started = self._monotonic()
+        started = self.monotonic()
         result: PollResult | None = None
         try:
-            if self._keeper.due():
-                self._keeper.reload(poller)
-            result = poller.poll(self._keeper.inventory, ps_ids)
+            if self.keeper.due():
+                self.keeper.reload(poller)
+            result = poller.poll(self.keeper.inventory, ps_ids)
             self._publish(result)
             outcome = OK
         except IsolarcloudError as exc:
             outcome = classify(exc)
             self._report(outcome)
-        return PollRecord(started, self._monotonic(), result, outcome)
+        return PollRecord(started, self.monotonic(), result, outcome)
 
     def poll_cost(self) -> int:
         """API calls one poll of every plant costs with the current inventory."""
         if self._poller is None:
             return 0
-        return self._poller.estimate(self._keeper.inventory).per_poll
+        return self._poller.estimate(self.keeper.inventory).per_poll
 
     def budget_wait(self) -> float:
         """Seconds until a poll of every plant fits in the hourly call budget (0 = now)."""
@@ -123,31 +113,31 @@ class PollCycle:
 
     def _ensure_poller(self) -> Poller:
         if self._poller is None:
-            settings = self._settings
+            settings = self.settings
             self._client = GatewayClient(
-                self._cfg.isolarcloud,
-                self._store,
+                self.cfg.isolarcloud,
+                self.store,
                 secrets=settings.secrets,
                 transport=settings.transport,
                 clock=settings.clock,
                 sleep=settings.sleep,
                 rng=settings.rng,
-                hourly_budget=self._cfg.poll.hourly_call_budget,
+                hourly_budget=self.cfg.poll.hourly_call_budget,
             )
-            self._poller = Poller(self._client, self._cfg, self._guard, settings.clock)
+            self._poller = Poller(self._client, self.cfg, self.guard, settings.clock)
         return self._poller
 
     def _publish(self, result: PollResult) -> None:
         for reading in result.readings:
-            self._publisher.publish_reading(reading, result.metrics[reading.source_key])
+            self.publisher.publish_reading(reading, result.metrics[reading.source_key])
         for ps_id in result.polled:
-            self._publisher.set_availability(ps_id, ps_id not in result.missing)
+            self.publisher.set_availability(ps_id, ps_id not in result.missing)
         log.info("poll.completed", plants=len(result.polled), readings=len(result.readings))
 
     def _report(self, outcome: Outcome) -> None:
         error = outcome.error or ""
         if outcome.result == "rate_limited":
-            self._events.emit("warning", "rate_limited", error)
+            self.events.emit("warning", "rate_limited", error)
         elif outcome.result == "error":
             log.warning("poll.failed", error=error, code=outcome.code)
-            self._events.emit("error", "poll_failed", error, code=outcome.code)
+            self.events.emit("error", "poll_failed", error, code=outcome.code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 import structlog
@@ -49,29 +49,20 @@ class Parts:
     notifier: Notifier
 
 
+@dataclass
 class PollLoop:
-    def __init__(
-        self,
-        cfg: Config,
-        parts: Parts,
-        state_dir: Path,
-        *,
-        stopping: threading.Event,
-        clock: Callable[[], float],
-        monotonic: Callable[[], float],
-    ) -> None:
-        self._cfg = cfg
-        self._p = parts
-        self._state_dir = state_dir
-        # set by `stop()` from the service's thread, never from a signal handler
-        self._stopping = stopping
-        self._clock = clock
-        self._monotonic = monotonic
-        self.last_poll: PollRecord | None = None
+    cfg: Config
+    parts: Parts
+    state_dir: Path
+    _: KW_ONLY
+    stopping: threading.Event  # set by `stop()`, never by a signal handler
+    clock: Callable[[], float]
+    monotonic: Callable[[], float]
+    last_poll: PollRecord | None = field(default=None, init=False)
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._p.inbox.wake()
+        self.stopping.set()
+        self.parts.inbox.wake()
 
     def run(self) -> int:
         """Loop until `stop()`; the exit code: 0, 78 for a configuration error, 1 on a crash."""
@@ -80,23 +71,23 @@ class PollLoop:
             return 0
         except ConfigError as exc:
             log.error("bridge.config_error", error=str(exc))
-            self._p.events.emit("error", "config_error", str(exc))
+            self.parts.events.emit("error", "config_error", str(exc))
             return EX_CONFIG
         except Exception:
             log.exception("bridge.crashed")
             return 1
         finally:
-            self._p.cycle.close()  # the worker owns the HTTP client: nobody else closes it
+            self.parts.cycle.close()  # the worker owns the HTTP client: nobody else closes it
 
     def _loop(self) -> None:
-        p = self._p
-        while not self._stopping.is_set():
+        p = self.parts
+        while not self.stopping.is_set():
             p.notifier.watchdog()
             if p.auth.tokens_changed():
                 p.cycle.renew_client()
                 p.scheduler.poll_now()
             items = p.inbox.take(min(p.scheduler.seconds_until_due(), self._max_wake()))
-            if self._stopping.is_set():
+            if self.stopping.is_set():
                 return
             if items:
                 # a flood of requests must not starve the schedule: no `continue` here
@@ -105,25 +96,25 @@ class PollLoop:
                 if pending:
                     plants = sorted({ps for item in pending for ps in item.plants})
                     p.requests.answer(pending, self._poll(plants))
-            if p.scheduler.due() and not self._stopping.is_set():
+            if p.scheduler.due() and not self.stopping.is_set():
                 self._scheduled_poll()
 
     def _max_wake(self) -> float:
-        interval = self._p.notifier.watchdog_interval()
+        interval = self.parts.notifier.watchdog_interval()
         return min(MAX_IDLE_WAKE_S, interval) if interval else MAX_IDLE_WAKE_S
 
     def _scheduled_poll(self) -> None:
-        held = self._p.rules.budget_wait()
+        held = self.parts.rules.budget_wait()
         if held > 0:
             # retries and token refreshes under a fault storm can eat the hour's budget
             log.warning("budget.poll_held", seconds=round(held, 1))
-            self._p.scheduler.hold(held)
+            self.parts.scheduler.hold(held)
             return
         self._poll(None)
 
     def _poll(self, ps_ids: Sequence[str] | None) -> PollRecord:
-        p = self._p
-        p.health.poll_started(self._clock())
+        p = self.parts
+        p.health.poll_started(self.clock())
         record = p.cycle.run(ps_ids)
         outcome = record.outcome
         p.rules.fetched(record.polled)
@@ -137,19 +128,19 @@ class PollLoop:
             p.scheduler.after_on_demand(outcome)
         p.auth.after(outcome, p.keeper.inventory.ps_ids)
         data_ts = record.result.data_ts if record.result else None
-        p.health.poll_finished(self._clock(), outcome, data_ts)
+        p.health.poll_finished(self.clock(), outcome, data_ts)
         self.last_poll = record
         self._publish_health()
-        write_heartbeat(self._state_dir, poll_interval=self._cfg.poll.interval)
+        write_heartbeat(self.state_dir, poll_interval=self.cfg.poll.interval)
         return record
 
     def _publish_health(self) -> None:
-        p = self._p
-        now = self._clock()
+        p = self.parts
+        now = self.clock()
         usage = Usage(
             calls_last_hour=p.cycle.calls_last_hour(),
             mqtt_reconnects=p.conn.reconnects,
             token_expires_at=p.cycle.token_expires_at(),
-            next_poll_at=now + max(0.0, p.scheduler.next_at - self._monotonic()),
+            next_poll_at=now + max(0.0, p.scheduler.next_at - self.monotonic()),
         )
         p.publisher.publish_health(p.health.payload(now, usage))

@@ -11,44 +11,40 @@ Three holds, each exact:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 
+@dataclass
 class RefreshRules:
-    def __init__(
-        self,
-        min_interval: float,
-        monotonic: Callable[[], float],
-        budget_wait: Callable[[], float],
-    ) -> None:
-        self.min_interval = min_interval
-        self._monotonic = monotonic
-        self._budget_wait = budget_wait
-        self._last_fetch: dict[str, float] = {}
-        self._rate_limited_until: float | None = None
+    min_interval: float
+    monotonic: Callable[[], float]
+    budget_room: Callable[[], float]  # seconds until a poll's calls fit the budget
+    _last_fetch: dict[str, float] = field(default_factory=dict, init=False)
+    _rate_limited_until: float | None = field(default=None, init=False)
 
     def fetched(self, ps_ids: Iterable[str]) -> None:
         """These plants were just read from the cloud."""
-        now = self._monotonic()
+        now = self.monotonic()
         for ps_id in ps_ids:
             self._last_fetch[ps_id] = now
 
     def rate_limited(self, seconds: float | None) -> None:
         """The cloud asked us to wait `seconds` (None: it no longer does)."""
-        self._rate_limited_until = None if seconds is None else self._monotonic() + seconds
+        self._rate_limited_until = None if seconds is None else self.monotonic() + seconds
 
     def plant_wait(self, ps_ids: Iterable[str]) -> float:
-        now = self._monotonic()
+        now = self.monotonic()
         waits = [
             self._last_fetch[p] + self.min_interval - now for p in ps_ids if p in self._last_fetch
         ]
         return max([0.0, *waits])
 
     def budget_wait(self) -> float:
-        return self._budget_wait()
+        return self.budget_room()
 
     def wait(self, ps_ids: Iterable[str]) -> float:
         """Seconds before an on-demand refresh of these plants may run (0 = now)."""
         waits = [self.plant_wait(ps_ids), self.budget_wait()]
         if self._rate_limited_until is not None:
-            waits.append(self._rate_limited_until - self._monotonic())
+            waits.append(self._rate_limited_until - self.monotonic())
         return max(0.0, *waits)

@@ -52,24 +52,24 @@ class Pending:
     plants: list[str]
 
 
+@dataclass(frozen=True, slots=True)
 class RequestHandler:
-    def __init__(self, topics: Topics, publisher: Publisher, rules: RefreshRules) -> None:
-        self._topics = topics
-        self._publisher = publisher
-        self._rules = rules
+    topics: Topics
+    publisher: Publisher
+    rules: RefreshRules
 
     def triage(self, items: Sequence[Arrival], view: View) -> list[Pending]:
         """Answer every request that can be answered now; return those that need a poll."""
         pending: list[Pending] = []
         for arrived, msg in items:
-            request = parse_request(msg, self._topics)
+            request = parse_request(msg, self.topics)
             if request is None:
                 continue
             if isinstance(request, BadRequest):
                 log.warning("command.rejected", topic=msg.topic, error=request.error)
                 self._respond(msg, request.kind, "error", request.transaction, error=request.error)
             elif isinstance(request, RepublishRequest):
-                self._publisher.republish()
+                self.publisher.republish()
                 self._respond(msg, "republish", "ok", request.transaction)
             else:
                 pending.extend(self._refresh(arrived, msg, request, view))
@@ -102,7 +102,7 @@ class RequestHandler:
     def _hold(self, pending: list[Pending]) -> list[Pending]:
         allowed = []
         for item in pending:
-            wait = self._rules.wait(item.plants)
+            wait = self.rules.wait(item.plants)
             if wait > 0:
                 self._respond(
                     item.msg,
@@ -154,4 +154,4 @@ class RequestHandler:
             error=error,
             retry_after_s=retry_after_s,
         )
-        self._publisher.respond(msg, self._topics.response(kind), payload)
+        self.publisher.respond(msg, self.topics.response(kind), payload)

@@ -105,7 +105,7 @@ class Service:
             publisher=publisher,
             keeper=self._keeper,
             events=events,
-            client=client,
+            settings=client,
             monotonic=monotonic,
         )
         self.rules = RefreshRules(cfg.poll.min_refresh_interval, monotonic, cycle.budget_wait)

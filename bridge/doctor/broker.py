@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from bridge.config.model import MqttConfig
@@ -201,12 +200,9 @@ def _refusal(cfg: MqttConfig, where: str, reason: str) -> Check:
 def _client(cfg: MqttConfig, probe: _Probe) -> mqtt.Client:
     client = new_client(cfg, f"{cfg.client_id}-doctor-{os.getpid()}", reconnect_on_failure=False)
 
+    # only the reason matters here: the rest of paho's arguments are passed over
     def on_connect(
-        client: mqtt.Client,
-        userdata: Any,
-        flags: mqtt.ConnectFlags,
-        reason: ReasonCode,
-        properties: Properties | None,
+        client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, *_: Any
     ) -> None:
         probe.reason, probe.refused = str(reason), reason.is_failure
         probe.connected.set()
@@ -215,11 +211,7 @@ def _client(cfg: MqttConfig, probe: _Probe) -> mqtt.Client:
         probe.connected.set()  # closed before a CONNACK: reason stays None
 
     def on_subscribe(
-        client: mqtt.Client,
-        userdata: Any,
-        mid: int,
-        reasons: list[ReasonCode],
-        properties: Properties | None,
+        client: mqtt.Client, userdata: Any, mid: int, reasons: list[ReasonCode], *_: Any
     ) -> None:
         probe.sub_denied = any(r.is_failure for r in reasons)
         probe.subscribed.set()

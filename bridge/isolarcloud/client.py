@@ -7,15 +7,12 @@ and renews the access token once when the cloud refuses it (E00003).
 from __future__ import annotations
 
 import json
-import random
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
-import httpx
 import structlog
 
 from bridge.config.model import IsolarcloudConfig
@@ -32,7 +29,7 @@ from bridge.isolarcloud.parsing import (
     point_infos,
     point_values,
 )
-from bridge.isolarcloud.session import ApiSession
+from bridge.isolarcloud.session import ApiSession, SessionOptions
 from bridge.isolarcloud.tokens import TokenStore
 from bridge.platform.secrets import SecretRegistry
 
@@ -63,28 +60,12 @@ class GatewayClient:
         store: TokenStore,
         *,
         secrets: SecretRegistry | None = None,
-        transport: httpx.BaseTransport | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], object] = time.sleep,
-        rng: random.Random | None = None,
-        retries: int = 3,
-        timeout: float = 20.0,
-        hourly_budget: int | None = None,
+        **options: Unpack[SessionOptions],
     ) -> None:
         # without the CLI's registry, one of its own: error texts are masked all the same
         self.secrets = secrets or SecretRegistry(cfg.secret_key)
-        self._session = ApiSession(
-            cfg,
-            secrets=self.secrets,
-            transport=transport,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            retries=retries,
-            timeout=timeout,
-            hourly_budget=hourly_budget,
-        )
-        self.oauth = OAuth(cfg, store, self._session, self.secrets, clock)
+        self._session = ApiSession(cfg, secrets=self.secrets, **options)
+        self.oauth = OAuth(cfg, store, self._session, self.secrets, self._session.clock)
 
     def __enter__(self) -> GatewayClient:
         return self

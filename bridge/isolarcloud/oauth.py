@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -98,25 +99,19 @@ def _query_params(url: str) -> dict[str, str]:
     return params
 
 
+@dataclass
 class OAuth:
     """Holds the current TokenSet; hands out valid access tokens, refreshing as needed."""
 
-    def __init__(
-        self,
-        cfg: IsolarcloudConfig,
-        store: TokenStore,
-        session: ApiSession,
-        secrets: SecretRegistry,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._cfg = cfg
-        self._store = store
-        self._session = session
-        self._secrets = secrets
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens: TokenSet | None = None
-        self._dead_refresh: str | None = None  # a refresh token the cloud already refused
+    cfg: IsolarcloudConfig
+    store: TokenStore
+    session: ApiSession
+    secrets: SecretRegistry
+    clock: Callable[[], float] = time.time
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _tokens: TokenSet | None = field(default=None, init=False)
+    # a refresh token the cloud already refused
+    _dead_refresh: str | None = field(default=None, init=False)
 
     @property
     def tokens(self) -> TokenSet | None:
@@ -131,21 +126,21 @@ class OAuth:
 
     def exchange_code(self, code: str) -> TokenSet:
         """Trade an authorisation code for tokens and save them before returning."""
-        self._secrets.add(code, rotating=True)
-        now = self._clock()
+        self.secrets.add(code, rotating=True)
+        now = self.clock()
         body = {
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": self._cfg.redirect_uri,
+            "redirect_uri": self.cfg.redirect_uri,
         }
         try:
-            envelope = self._session.post(EXCHANGE_PATH, body)
+            envelope = self.session.post(EXCHANGE_PATH, body)
         except (ApiError, ParameterError) as exc:
             raise self._exchange_error(exc.code) from None
         tokens = _tokens_from(envelope, now, None, from_refresh=False)
         self._remember(tokens)
         with self._lock:
-            self._store.save(tokens)
+            self.store.save(tokens)
             self._tokens = tokens
             self._dead_refresh = None
         log.info("auth.authorized", plants=len(tokens.auth_ps_list))
@@ -155,7 +150,7 @@ class OAuth:
         """A valid access token, refreshed first when it is close to its expiry."""
         with self._lock:
             tokens = self._require()
-            if _needs_refresh(tokens, self._clock()):
+            if _needs_refresh(tokens, self.clock()):
                 tokens = self._refresh(tokens, tokens.access_token)
             return tokens.access_token
 
@@ -173,21 +168,21 @@ class OAuth:
         return self._tokens
 
     def _load(self) -> TokenSet | None:
-        tokens = self._store.load()
+        tokens = self.store.load()
         if tokens is not None:
             self._remember(tokens)
         return tokens
 
     def _remember(self, tokens: TokenSet) -> None:
         """Mask both tokens in every log line from now on (they rotate: the newest are kept)."""
-        self._secrets.add(tokens.access_token, rotating=True)
-        self._secrets.add(tokens.refresh_token, rotating=True)
+        self.secrets.add(tokens.access_token, rotating=True)
+        self.secrets.add(tokens.refresh_token, rotating=True)
 
     def _require(self) -> TokenSet:
         tokens = self._current()
         if tokens is None:
             raise AuthorizationDeadError(
-                f"not authorised yet (no token file at {self._store.path}); {LOGIN_FIX}"
+                f"not authorised yet (no token file at {self.store.path}); {LOGIN_FIX}"
             )
         return tokens
 
@@ -196,14 +191,14 @@ class OAuth:
         on_disk = self._load()
         if on_disk is not None and on_disk.refresh_token != tokens.refresh_token:
             self._tokens = tokens = on_disk
-            if on_disk.access_token != stale and not _needs_refresh(on_disk, self._clock()):
+            if on_disk.access_token != stale and not _needs_refresh(on_disk, self.clock()):
                 return on_disk
         if tokens.refresh_token == self._dead_refresh:
             raise AuthorizationDeadError(f"the authorisation has ended; {LOGIN_FIX}")
-        now = self._clock()
+        now = self.clock()
         body = {"refresh_token": tokens.refresh_token, "grant_type": "refresh_token"}
         try:
-            envelope = self._session.post(RENEW_PATH, body)
+            envelope = self.session.post(RENEW_PATH, body)
             inner = _result_data(envelope).get("code")
             if inner is not None and str(inner) != "1":
                 raise ApiError("refresh refused", str(inner))
@@ -220,11 +215,11 @@ class OAuth:
         # The old refresh token is burned: a kill before the save loses the authorisation,
         # so nothing comes first, not even the (slow) secret masking, which logs nothing.
         try:
-            self._store.save(fresh)
+            self.store.save(fresh)
         except OSError as exc:
             self._tokens = fresh
             raise AuthError(
-                f"cannot save the renewed tokens to {self._store.path} ({exc.strerror}); fix "
+                f"cannot save the renewed tokens to {self.store.path} ({exc.strerror}); fix "
                 "the state directory (the tokens are kept in memory until the bridge stops)"
             ) from None
         finally:
@@ -243,7 +238,7 @@ class OAuth:
             "4": "invalid client: check [isolarcloud] app_key, and that the application is "
             "approved with 'Authorize with OAuth2.0' turned on",
             "5": f"redirect URI mismatch: the bridge sent redirect_uri = "
-            f"{self._cfg.redirect_uri!r} (from [isolarcloud] redirect_uri); the application's "
+            f"{self.cfg.redirect_uri!r} (from [isolarcloud] redirect_uri); the application's "
             "Redirect URL in the developer portal must be exactly this, byte for byte "
             "(scheme, host, port, path, trailing slash)",
             "6": "grant type not supported: turn on 'Authorize with OAuth2.0' for the "

@@ -6,7 +6,7 @@ import json
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 import structlog
@@ -30,6 +30,18 @@ log = structlog.get_logger(__name__)
 CONNECT_TIMEOUT = 10.0
 RETRY_BASE = 1.0
 RETRY_CAP = 30.0
+
+
+class SessionOptions(TypedDict, total=False):
+    """How calls are made: what tests (transport, time) and doctor (patience) change."""
+
+    transport: httpx.BaseTransport | None
+    clock: Callable[[], float]
+    sleep: Callable[[float], object]
+    rng: random.Random | None
+    retries: int
+    timeout: float
+    hourly_budget: int | None
 
 
 class ApiSession:
@@ -57,7 +69,7 @@ class ApiSession:
         self._secrets = secrets
         self._hourly_budget = hourly_budget
         self.gateway, self.web = endpoints_for(cfg)
-        self._clock = clock
+        self.clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._retries = retries
@@ -160,7 +172,7 @@ class ApiSession:
             code,
             str(envelope.get("result_msg") or ""),
             path=path,
-            now=self._clock(),
+            now=self.clock(),
             retry_after=_header_seconds(response.headers.get("Retry-After")),
             secrets=self._secrets,
         )

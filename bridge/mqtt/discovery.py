@@ -35,35 +35,37 @@ class Discovery:
     data_topics: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class HealthSensor:
-    """A diagnostic sensor of the bridge device, read from `<base>/bridge/health`."""
-
-    key: str
-    name: str
-    template: str
-    device_class: str | None = None
-    unit: str | None = None
-    state_class: str | None = None
-
-
-# The keys of the health JSON (bridge/health.py) these read are part of the topic contract.
-HEALTH_SENSORS = (
-    HealthSensor("last_poll", "Last poll", "{{ value_json.last_poll.started_at }}", "timestamp"),
-    HealthSensor("last_poll_result", "Last poll result", "{{ value_json.last_poll.result }}"),
-    HealthSensor("last_data", "Last data", "{{ value_json.data_ts }}", "timestamp"),
-    HealthSensor(
-        "api_calls_last_hour",
-        "API calls last hour",
-        "{{ value_json.api_calls_last_hour }}",
-        None,
-        "calls",
-        "measurement",
-    ),
-    HealthSensor(
-        "data_age", "Data age", "{{ value_json.data_age_s }}", "duration", "s", "measurement"
-    ),
-)
+# The diagnostic sensors of the bridge device, read from `<base>/bridge/health`: the keys
+# of the health JSON (daemon/health.py) they read are part of the topic contract.
+HEALTH_SENSORS: dict[str, Payload] = {
+    "last_poll": {
+        "name": "Last poll",
+        "value_template": "{{ value_json.last_poll.started_at }}",
+        "device_class": "timestamp",
+    },
+    "last_poll_result": {
+        "name": "Last poll result",
+        "value_template": "{{ value_json.last_poll.result }}",
+    },
+    "last_data": {
+        "name": "Last data",
+        "value_template": "{{ value_json.data_ts }}",
+        "device_class": "timestamp",
+    },
+    "api_calls_last_hour": {
+        "name": "API calls last hour",
+        "value_template": "{{ value_json.api_calls_last_hour }}",
+        "unit_of_measurement": "calls",
+        "state_class": "measurement",
+    },
+    "data_age": {
+        "name": "Data age",
+        "value_template": "{{ value_json.data_age_s }}",
+        "device_class": "duration",
+        "unit_of_measurement": "s",
+        "state_class": "measurement",
+    },
+}
 
 
 def node_id(ps_id: str) -> str:
@@ -250,21 +252,9 @@ class _Builder:
                 },
             )
         }
-        for sensor in HEALTH_SENSORS:
-            payload: Payload = {
-                "name": sensor.name,
-                "state_topic": health,
-                "value_template": sensor.template,
-                "entity_category": "diagnostic",
-                "availability": [{"topic": state}],
-            }
-            optional = {
-                "device_class": sensor.device_class,
-                "unit_of_measurement": sensor.unit,
-                "state_class": sensor.state_class,
-            }
-            payload.update({k: v for k, v in optional.items() if v is not None})
-            entities[sensor.key] = ("sensor", payload)
+        for key, sensor in HEALTH_SENSORS.items():
+            diagnostics = {"entity_category": "diagnostic", "availability": [{"topic": state}]}
+            entities[key] = ("sensor", {**sensor, "state_topic": health, **diagnostics})
         for key, (component, payload) in entities.items():
             unique_id = f"{bridge_id(self.topics)}_{key}"
             payload["unique_id"] = unique_id

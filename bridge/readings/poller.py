@@ -57,19 +57,13 @@ class PollResult:
         return max(stamps) if stamps else None
 
 
+@dataclass
 class Poller:
-    def __init__(
-        self,
-        client: GatewayClient,
-        cfg: Config,
-        guard: EnergyGuard,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.client = client
-        self.cfg = cfg
-        self.guard = guard
-        self._clock = clock
-        self._selections: dict[int, Selection] = {}
+    client: GatewayClient
+    cfg: Config
+    guard: EnergyGuard
+    clock: Callable[[], float] = time.time
+    _selections: dict[int, Selection] = field(default_factory=dict, init=False)
 
     def selection(self, device_type: int) -> Selection:
         if device_type not in self._selections:
@@ -109,7 +103,7 @@ class Poller:
     def poll(self, inventory: Inventory, ps_ids: Collection[str] | None = None) -> PollResult:
         plants = [p for p in inventory.plants if ps_ids is None or p.ps_id in ps_ids]
         devices = [d for p in plants for d in inventory.devices.get(p.ps_id, ())]
-        fetched_at = datetime.fromtimestamp(self._clock(), UTC)
+        fetched_at = datetime.fromtimestamp(self.clock(), UTC)
         types = sorted({d.device_type for d in devices})
         device_raw = self.client.device_realtime(
             devices,

@@ -95,145 +95,116 @@ def _sn(prefix: str, ps_id: int, n: int) -> str:
     return f"{prefix}{(ps_id * 7919 + n * 104729) % 10**9:09d}"
 
 
-def hybrid_plant(
-    ps_id: int,
-    name: str,
-    utc_offset_hours: int,
-    *,
-    rng: random.Random,
-    location: str,
-    latitude: float,
-    longitude: float,
-) -> SimPlant:
-    """A home with a hybrid inverter (ESS), a battery, a meter and a WiNet-S dongle."""
-    uuid = ps_id % 10**7 * 10
-    devices = (
-        SimDevice(
-            ps_id,
-            uuid + 1,
-            14,
-            1,
-            1,
-            _sn("A22", ps_id, 1),
-            "SH10RT",
-            3496,
-            "SH10RT(COM1-001)",
-            phases=3,
-            mppts=2,
-        ),
-        SimDevice(
-            ps_id, uuid + 2, 43, 1, 1, _sn("B23", ps_id, 2), "SBR128", 3601, "SBR128(COM1-001)"
-        ),
-        SimDevice(
-            ps_id,
-            uuid + 3,
-            7,
-            254,
-            1,
-            _sn("M23", ps_id, 3),
-            "DTSU666",
-            2508,
-            "DTSU666(COM1-254)",
-            phases=3,
-        ),
-        SimDevice(ps_id, uuid + 4, 22, 247, 1, _sn("B21", ps_id, 4), "WiNet-S", 2012, "WiNet-S"),
-    )
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A device model as the cloud lists it, and where it sits on the logger's bus."""
+
+    device_type: int
+    code: str  # device_model_code
+    model_id: int
+    device_code: int
+    sn_prefix: str
+    phases: int = 1
+    mppts: int = 2
+
+    def device(self, ps_id: int, n: int) -> SimDevice:
+        """The `n`-th device of plant `ps_id` (n also makes its uuid and serial)."""
+        name = self.code if self.device_type == 22 else f"{self.code}(COM1-{self.device_code:03d})"
+        uuid = ps_id % 10**7 * 10 + n
+        serial = _sn(self.sn_prefix, ps_id, n)
+        return SimDevice(
+            ps_id, uuid, self.device_type, self.device_code, 1, serial, self.code,
+            self.model_id, name, phases=self.phases, mppts=self.mppts,
+        )  # fmt: skip
+
+
+SH10RT = Model(14, "SH10RT", 3496, 1, "A22", phases=3)  # hybrid inverter (ESS)
+SBR128 = Model(43, "SBR128", 3601, 1, "B23")  # battery
+DTSU666_3P = Model(7, "DTSU666", 2508, 254, "M23", phases=3)  # meter
+DTSU666_1P = Model(7, "DTSU666", 2508, 254, "M22")
+SG5RS = Model(1, "SG5.0RS", 3310, 1, "A21")  # string inverter
+WINET_S = Model(22, "WiNet-S", 2012, 247, "B21")  # communication module
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    name: str
+    utc_offset_hours: int
+    location: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """What homes of one kind have: devices, sizes to draw from, history."""
+
+    name: PlantKind
+    models: dict[int, Model]  # device number (uuid, serial) -> model
+    pv_peaks: tuple[float, ...]
+    base_load: tuple[float, float]
+    battery_wh: float
+    install_date: str
+    lifetime_pv: tuple[float, float]
+    lifetime_load: tuple[float, float]
+
+
+HYBRID = Kind(
+    "hybrid",
+    {1: SH10RT, 2: SBR128, 3: DTSU666_3P, 4: WINET_S},
+    pv_peaks=(8000.0, 9600.0, 10000.0, 12000.0),
+    base_load=(250.0, 450.0),
+    battery_wh=12800.0,
+    install_date="2023-04-18 10:12:31",
+    lifetime_pv=(15e6, 30e6),
+    lifetime_load=(10e6, 20e6),
+)
+STRING = Kind(
+    "string",
+    {1: SG5RS, 4: WINET_S, 3: DTSU666_1P},
+    pv_peaks=(4500.0, 5000.0, 6600.0),
+    base_load=(200.0, 350.0),
+    battery_wh=0.0,
+    install_date="2021-11-02 08:45:10",
+    lifetime_pv=(20e6, 35e6),
+    lifetime_load=(12e6, 25e6),
+)
+
+
+def home(ps_id: int, site: Site, kind: Kind, rng: random.Random) -> SimPlant:
+    """A plant of this kind at this site (hybrid: ESS, battery, meter, dongle; string:
+    inverter, dongle, meter)."""
     return SimPlant(
         ps_id=ps_id,
-        ps_name=name,
-        kind="hybrid",
-        utc_offset_hours=utc_offset_hours,
-        pv_peak_w=rng.choice([8000.0, 9600.0, 10000.0, 12000.0]),
-        base_load_w=rng.uniform(250.0, 450.0),
-        battery_wh=12800.0,
-        battery_max_w=5000.0,
-        latitude=latitude,
-        longitude=longitude,
-        ps_location=location,
-        uuid=uuid,
-        install_date="2023-04-18 10:12:31",
-        devices=devices,
-        lifetime_pv_wh=round(rng.uniform(15e6, 30e6), 1),
-        lifetime_load_wh=round(rng.uniform(10e6, 20e6), 1),
+        ps_name=site.name,
+        kind=kind.name,
+        utc_offset_hours=site.utc_offset_hours,
+        pv_peak_w=rng.choice(kind.pv_peaks),
+        base_load_w=rng.uniform(*kind.base_load),
+        battery_wh=kind.battery_wh,
+        battery_max_w=5000.0 if kind.battery_wh else 0.0,
+        latitude=site.latitude,
+        longitude=site.longitude,
+        ps_location=site.location,
+        uuid=ps_id % 10**7 * 10,
+        install_date=kind.install_date,
+        devices=tuple(model.device(ps_id, n) for n, model in kind.models.items()),
+        lifetime_pv_wh=round(rng.uniform(*kind.lifetime_pv), 1),
+        lifetime_load_wh=round(rng.uniform(*kind.lifetime_load), 1),
     )
 
 
-def string_plant(
-    ps_id: int,
-    name: str,
-    utc_offset_hours: int,
-    *,
-    rng: random.Random,
-    location: str,
-    latitude: float,
-    longitude: float,
-    meter: bool = True,
-) -> SimPlant:
-    """A single-phase string inverter with a dongle and (optionally) a meter."""
-    uuid = ps_id % 10**7 * 10
-    devices: tuple[SimDevice, ...] = (
-        SimDevice(
-            ps_id, uuid + 1, 1, 1, 1, _sn("A21", ps_id, 1), "SG5.0RS", 3310, "SG5.0RS(COM1-001)"
-        ),
-        SimDevice(ps_id, uuid + 4, 22, 247, 1, _sn("B21", ps_id, 4), "WiNet-S", 2012, "WiNet-S"),
-    )
-    if meter:
-        devices += (
-            SimDevice(
-                ps_id,
-                uuid + 3,
-                7,
-                254,
-                1,
-                _sn("M22", ps_id, 3),
-                "DTSU666",
-                2508,
-                "DTSU666(COM1-254)",
-                phases=1,
-            ),
-        )
-    return SimPlant(
-        ps_id=ps_id,
-        ps_name=name,
-        kind="string",
-        utc_offset_hours=utc_offset_hours,
-        pv_peak_w=rng.choice([4500.0, 5000.0, 6600.0]),
-        base_load_w=rng.uniform(200.0, 350.0),
-        battery_wh=0.0,
-        battery_max_w=0.0,
-        latitude=latitude,
-        longitude=longitude,
-        ps_location=location,
-        uuid=uuid,
-        install_date="2021-11-02 08:45:10",
-        devices=devices,
-        lifetime_pv_wh=round(rng.uniform(20e6, 35e6), 1),
-        lifetime_load_wh=round(rng.uniform(12e6, 25e6), 1),
-    )
+def without_meter(kind: Kind) -> Kind:
+    models = {n: m for n, m in kind.models.items() if m.device_type != 7}
+    return replace(kind, models=models)
 
 
 def default_fleet(seed: int = 0) -> list[SimPlant]:
     """A hybrid home in GMT+1 (Europe) and a string-inverter home in GMT+10 (Australia)."""
     rng = random.Random(f"fleet:{seed}")
     return [
-        hybrid_plant(
-            1122348203,
-            "Hybrid Home",
-            1,
-            rng=rng,
-            location="Utrecht, NL",
-            latitude=52.09,
-            longitude=5.12,
-        ),
-        string_plant(
-            1122348217,
-            "Beach House",
-            10,
-            rng=rng,
-            location="Brisbane, AU",
-            latitude=-27.47,
-            longitude=153.03,
-        ),
+        home(1122348203, Site("Hybrid Home", 1, "Utrecht, NL", 52.09, 5.12), HYBRID, rng),
+        home(1122348217, Site("Beach House", 10, "Brisbane, AU", -27.47, 153.03), STRING, rng),
     ]
 
 
@@ -254,27 +225,11 @@ def fleet(n: int, seed: int = 0) -> list[SimPlant]:
         zone = _ZONES[i % len(_ZONES)]
         lat = rng.uniform(-40.0, 55.0)
         lon = zone * 15.0 + rng.uniform(-5.0, 5.0)
+        site = Site(f"Fleet Plant {i + 1}", zone, f"Site {i + 1}", lat, lon)
         if i % 2 == 0:
-            plant = hybrid_plant(
-                ps_id,
-                f"Fleet Plant {i + 1}",
-                zone,
-                rng=rng,
-                location=f"Site {i + 1}",
-                latitude=lat,
-                longitude=lon,
-            )
+            plant = home(ps_id, site, HYBRID, rng)
         else:
-            plant = string_plant(
-                ps_id,
-                f"Fleet Plant {i + 1}",
-                zone,
-                rng=rng,
-                location=f"Site {i + 1}",
-                latitude=lat,
-                longitude=lon,
-                meter=i % 3 != 0,
-            )
+            plant = home(ps_id, site, STRING if i % 3 else without_meter(STRING), rng)
         if i % 5 == 2:
             plant = replace(plant, valid_flag=3)
         plants.append(plant)

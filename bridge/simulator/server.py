@@ -110,15 +110,21 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorSe
     return SimulatorServer(sim, host, port)
 
 
-def config_snippet(url: str) -> str:
-    return (
-        "[isolarcloud]\n"
-        f'gateway = "{url}"\n'
-        f'app_key = "{DEMO_APP_KEY}"\n'
-        f'secret_key = "{DEMO_SECRET_KEY}"\n'
-        f"application_id = {DEMO_APPLICATION_ID}\n"
-        f'redirect_uri = "{DEMO_REDIRECT_URI}"\n'
-    )
+SECRET_IN_FILE = f'secret_key = "{DEMO_SECRET_KEY}"'
+
+
+def config_snippet(url: str, secret: str | None = SECRET_IN_FILE) -> str:
+    """The `[isolarcloud]` section for this simulator at `url`; `secret` is the line that
+    gives the secret key (None: it comes from elsewhere, a credential or the environment)."""
+    lines = [
+        "[isolarcloud]",
+        f'gateway = "{url}"',
+        f'app_key = "{DEMO_APP_KEY}"',
+        *([secret] if secret else []),
+        f"application_id = {DEMO_APPLICATION_ID}",
+        f'redirect_uri = "{DEMO_REDIRECT_URI}"',
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def demo_settings(gateway: str, redirect_uri: str = DEMO_REDIRECT_URI) -> IsolarcloudConfig:

@@ -66,16 +66,28 @@ def test_auth_login_then_plants_then_read(
     assert "again" in again.stderr.lower()
 
 
-def test_bad_config_exits_78_with_one_line(tmp_path: Path, user_env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "body", "named"),
+    [
+        (
+            "plants",
+            '[isolarcloud]\nregion = "europe"\n',
+            ("region", "europe", "cn, intl, eu, au, in"),
+        ),
+        ("doctor", "[mqtt]\nport = 99999\n", ("[mqtt] port", "99999")),
+    ],
+)
+def test_a_bad_config_exits_78_with_one_line(
+    tmp_path: Path, user_env: dict[str, str], command: str, body: str, named: tuple[str, ...]
+) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[isolarcloud]\nregion = "europe"\n')
-    result = cli("plants", "--config", str(config), env=user_env)
+    config.write_text(body)
+    result = cli(command, "--config", str(config), env=user_env)
     assert result.returncode == 78
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert "region" in lines[0]
-    assert "europe" in lines[0]
-    assert "cn, intl, eu, au, in" in lines[0]
+    assert all(text in lines[0] for text in named), lines[0]
+    assert result.stdout == ""
 
 
 def test_run_without_authorisation_exits_78(

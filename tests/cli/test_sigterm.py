@@ -11,7 +11,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from bridge.simulator import Simulator, SimulatorServer
 from bridge.simulator.demo import authorise
 from tests.support.broker import MosquittoBroker
-from tests.support.cli import write_config
+from tests.support.cli import bridge_command, write_config
 from tests.support.rig import make_config
 
 TRIALS = 40
@@ -35,28 +34,10 @@ class Trial:
     output: str
 
 
-@dataclass(frozen=True, slots=True)
-class Setup:
-    workdir: Path
-    tokens: Path  # an authorised token file, copied into each run's state directory
-    env: dict[str, str]
-    gateway: str
-    broker: MosquittoBroker
-
-
-def run_once(setup: Setup, index: int, delay: float) -> Trial:
-    state = setup.workdir / f"state-{index}"
-    state.mkdir(mode=0o700)
-    shutil.copy2(setup.tokens, state / setup.tokens.name)
-    config = write_config(
-        setup.workdir / f"config-{index}.toml", setup.gateway, setup.broker, f"sigterm-{index}"
-    )
+def run_once(command: list[str], env: dict[str, str], delay: float) -> Trial:
+    """Start `command`, send SIGTERM after `delay` seconds, and see how it ends."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bridge", "run", "--config", str(config), "--state-dir", str(state)],
-        env=setup.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     # the daemon runs until told otherwise: waiting for it to end is waiting `delay`
     with suppress(subprocess.TimeoutExpired):
@@ -74,6 +55,17 @@ def run_once(setup: Setup, index: int, delay: float) -> Trial:
     return Trial(delay, proc.returncode, output)
 
 
+def daemon_command(
+    workdir: Path, index: int, tokens: Path, gateway: str, broker: MosquittoBroker
+) -> list[str]:
+    """`run` with a config and a state directory of its own (each its own client id)."""
+    state = workdir / f"state-{index}"
+    state.mkdir(mode=0o700)
+    shutil.copy2(tokens, state / tokens.name)
+    config = write_config(workdir / f"config-{index}.toml", gateway, broker, f"sigterm-{index}")
+    return bridge_command("run", "--config", str(config), "--state-dir", str(state))
+
+
 def test_sigterm_at_random_moments_exits_cleanly(
     tmp_path: Path,
     broker: MosquittoBroker,
@@ -84,9 +76,10 @@ def test_sigterm_at_random_moments_exits_cleanly(
     tokens = authorise(sim, make_config(server.url, broker).isolarcloud, tmp_path / "login").path
     rng = random.Random(20261124)
     delays = [rng.uniform(0.05, 2.5) for _ in range(TRIALS)]
-    setup = Setup(tmp_path, tokens, {**user_env, "PYTHONUNBUFFERED": "1"}, server.url, broker)
+    commands = [daemon_command(tmp_path, i, tokens, server.url, broker) for i in range(TRIALS)]
+    env = {**user_env, "PYTHONUNBUFFERED": "1"}
     with ThreadPoolExecutor(AT_ONCE) as pool:
-        trials = list(pool.map(run_once, [setup] * TRIALS, range(TRIALS), delays))
+        trials = list(pool.map(run_once, commands, [env] * TRIALS, delays))
 
     problems = [
         f"signal after {t.delay:.2f} s: "

@@ -83,17 +83,9 @@ def test_questions_re_ask_bad_answers(tmp_path: Path) -> None:
     ]
     stdout = io.StringIO()
     answers = ask_starter_answers(io.StringIO("\n".join(replies) + "\n"), stdout)
-    assert answers == StarterAnswers(
-        region="eu",
-        app_key=APP_KEY.lower(),
-        secret_key="the-secret",
-        application_id=4321,
-        redirect_uri="http://localhost:8765/callback",
-        mqtt_host="broker",
-        mqtt_port=1883,
-        mqtt_username="user1",
-        mqtt_password="pw1",
-    )
+    # region, app key, secret key, application id, redirect URI, then the broker's
+    expected = ("eu", APP_KEY.lower(), "the-secret", 4321, "http://localhost:8765/callback")
+    assert answers == StarterAnswers(*expected, "broker", 1883, "user1", "pw1")
     out = stdout.getvalue()
     assert out.count("not accepted:") == 6
     assert "not accepted: expected one of cn, intl, eu, au, in" in out

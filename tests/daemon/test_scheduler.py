@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from bridge.daemon.outcome import OK, Outcome
 from bridge.daemon.scheduler import FAILURE_BACKOFF_BASE_S, Scheduler
 from tests.daemon.fakes import Clock
@@ -11,9 +13,19 @@ from tests.daemon.fakes import Clock
 FAILED = Outcome("error", "HTTP 500", "500", "500", backoff=True)
 
 
-def test_the_first_poll_is_due_at_once_and_then_every_interval() -> None:
-    clock = Clock()
-    schedule = Scheduler(300, clock, random.Random(0))
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def schedule(clock: Clock) -> Scheduler:
+    return Scheduler(300, clock, random.Random(0))
+
+
+def test_the_first_poll_is_due_at_once_and_then_every_interval(
+    schedule: Scheduler, clock: Clock
+) -> None:
     assert schedule.due()
     schedule.after_scheduled(OK)
     assert schedule.seconds_until_due() == 300
@@ -23,9 +35,9 @@ def test_the_first_poll_is_due_at_once_and_then_every_interval() -> None:
     assert schedule.due()
 
 
-def test_a_slow_poll_does_not_push_the_grid_and_missed_slots_are_skipped() -> None:
-    clock = Clock()
-    schedule = Scheduler(300, clock, random.Random(0))
+def test_a_slow_poll_does_not_push_the_grid_and_missed_slots_are_skipped(
+    schedule: Scheduler, clock: Clock
+) -> None:
     start = clock.now
     clock.advance(40)  # the first poll took 40 s
     schedule.after_scheduled(OK)
@@ -59,16 +71,14 @@ def test_backoff_never_exceeds_the_interval() -> None:
     assert schedule.seconds_until_due() <= 60
 
 
-def test_the_cloud_s_own_wait_is_kept() -> None:
-    clock = Clock()
-    schedule = Scheduler(300, clock, random.Random(0))
+def test_the_cloud_s_own_wait_is_kept(schedule: Scheduler) -> None:
     schedule.after_scheduled(Outcome("rate_limited", "E999", "E999", "E999", retry_after=1234))
     assert schedule.seconds_until_due() == 1234
 
 
-def test_on_demand_polls_leave_the_grid_but_failures_delay_it() -> None:
-    clock = Clock()
-    schedule = Scheduler(300, clock, random.Random(0))
+def test_on_demand_polls_leave_the_grid_but_failures_delay_it(
+    schedule: Scheduler, clock: Clock
+) -> None:
     schedule.after_scheduled(OK)
     clock.advance(100)
     schedule.after_on_demand(OK)
@@ -77,9 +87,7 @@ def test_on_demand_polls_leave_the_grid_but_failures_delay_it() -> None:
     assert schedule.seconds_until_due() == 900
 
 
-def test_hold_and_poll_now() -> None:
-    clock = Clock()
-    schedule = Scheduler(300, clock, random.Random(0))
+def test_hold_and_poll_now(schedule: Scheduler) -> None:
     schedule.after_scheduled(OK)
     schedule.hold(17.5)
     assert schedule.seconds_until_due() == 17.5

@@ -46,14 +46,3 @@ def test_doctor_exit_codes(
         assert "FAIL  api" in revoked.stdout
     finally:
         server.close()
-
-
-def test_doctor_bad_config_exits_78(tmp_path: Path, user_env: dict[str, str]) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text("[mqtt]\nport = 99999\n")
-    result = cli("doctor", "--config", str(config), env=user_env)
-    assert result.returncode == 78
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1
-    assert "[mqtt] port" in lines[0]
-    assert result.stdout == ""

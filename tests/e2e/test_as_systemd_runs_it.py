@@ -27,12 +27,11 @@ from pathlib import Path
 import pytest
 
 from bridge.simulator import (
-    DEMO_APP_KEY,
-    DEMO_APPLICATION_ID,
     DEMO_REDIRECT_URI,
     DEMO_SECRET_KEY,
     SimClock,
     Simulator,
+    config_snippet,
     serve,
 )
 from bridge.simulator.mosquitto import BrokerUser, MosquittoBroker
@@ -127,12 +126,7 @@ def test_the_unit_as_systemd_runs_it(world: Path) -> None:
     conf.chmod(0o755)
     # no secret in the config: they come as credentials
     (conf / "config.toml").write_text(
-        "[isolarcloud]\n"
-        f'app_key = "{DEMO_APP_KEY}"\n'
-        f"application_id = {DEMO_APPLICATION_ID}\n"
-        f'redirect_uri = "{DEMO_REDIRECT_URI}"\n'
-        f'gateway = "{server.url}"\n'
-        "[mqtt]\n"
+        config_snippet(server.url, secret=None) + "[mqtt]\n"
         f'host = "{broker.host}"\nport = {broker.port}\nusername = "bridge"\n'
         "[poll]\ninterval = 60\n"
     )
@@ -162,8 +156,9 @@ def test_the_unit_as_systemd_runs_it(world: Path) -> None:
     assert binary.endswith("/isolarcloud2mqtt")
     command = [python, "-m", "bridge"]
 
-    def as_unit_user(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+    def unit_process(*extra: str) -> subprocess.Popen[str]:
+        """The command as systemd starts it: the unit's user, no other groups, UMask 0077."""
+        return subprocess.Popen(
             [*command, *extra],
             env=env,
             user=NOBODY,
@@ -171,11 +166,15 @@ def test_the_unit_as_systemd_runs_it(world: Path) -> None:
             extra_groups=[],
             umask=0o077,
             cwd="/",
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=60,
-            check=False,
         )
+
+    def as_unit_user(*extra: str) -> subprocess.CompletedProcess[str]:
+        one_off = unit_process(*extra)
+        out, err = one_off.communicate(timeout=60)
+        return subprocess.CompletedProcess(one_off.args, one_off.returncode, out, err)
 
     watcher = Watcher(broker, ["#"], username="bridge", password="p@ss:w/rd%")
     proc: subprocess.Popen[str] | None = None
@@ -187,18 +186,7 @@ def test_the_unit_as_systemd_runs_it(world: Path) -> None:
         assert tokens.stat().st_uid == NOBODY
         assert tokens.stat().st_mode & 0o777 == 0o600
 
-        proc = subprocess.Popen(
-            [*command, *args],
-            env=env,
-            user=NOBODY,
-            group=NOBODY,
-            extra_groups=[],
-            umask=0o077,
-            cwd="/",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = unit_process(*args)
         wait_until(lambda: notify.seen("READY=1"), 20, "READY=1")
         hybrid = str(sim.plants[0].ps_id)
         state_msg = watcher.wait_for(f"isolarcloud/{hybrid}/state", timeout=20)
@@ -210,7 +198,8 @@ def test_the_unit_as_systemd_runs_it(world: Path) -> None:
         assert health.returncode == 0, health.stdout + health.stderr
 
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0, proc.stderr.read() if proc.stderr else ""
+        _, log = proc.communicate(timeout=10)  # reads the pipes, so the daemon never blocks
+        assert proc.returncode == 0, log
         assert notify.seen("STOPPING=1")
         watcher.wait_for("isolarcloud/bridge/state", lambda m: m.text == "offline", 5)
         for path in state.iterdir():

@@ -86,27 +86,32 @@ def test_broker_down_at_start(
     assert code == 0
 
 
-def test_broker_restarted_twenty_times(
-    tmp_path: Path,
-    cloud: tuple[Simulator, SimulatorServer],
-    broker: MosquittoBroker,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def recovered(
+    tmp_path: Path, cloud: tuple[Simulator, SimulatorServer], broker: MosquittoBroker
+) -> Iterator[Running]:
+    """A bridge that has polled and whose retained set is on the broker; exit 0 at the end."""
     running = start_bridge(tmp_path, cloud, broker)
-    times = []
     try:
         polls_go_on(running, 1)
         recover(running, broker)
-        polls = running.service.health.polls
-        for _ in range(20):
-            broker.restart()  # persistence is off: the retained set is gone
-            times.append(recover(running, broker))
-        assert running.service.health.polls >= polls + 10  # it kept polling throughout
-        assert running.thread.is_alive()
-        assert running.service.conn.reconnects >= 20
+        yield running
     finally:
         code = running.stop()
     assert code == 0
+
+
+def test_broker_restarted_twenty_times(
+    recovered: Running, broker: MosquittoBroker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    polls = recovered.service.health.polls
+    times = []
+    for _ in range(20):
+        broker.restart()  # persistence is off: the retained set is gone
+        times.append(recover(recovered, broker))
+    assert recovered.service.health.polls >= polls + 10  # it kept polling throughout
+    assert recovered.thread.is_alive()
+    assert recovered.service.conn.reconnects >= 20
     with capsys.disabled():
         print(
             f"\nbroker restarts: recovery min {min(times):.2f} s, "
@@ -115,23 +120,13 @@ def test_broker_restarted_twenty_times(
 
 
 def test_broker_killed_without_clean_close(
-    tmp_path: Path,
-    cloud: tuple[Simulator, SimulatorServer],
-    broker: MosquittoBroker,
-    capsys: pytest.CaptureFixture[str],
+    recovered: Running, broker: MosquittoBroker, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    running = start_bridge(tmp_path, cloud, broker)
     times = []
-    try:
-        polls_go_on(running, 1)
-        recover(running, broker)
-        for _ in range(3):
-            broker.stop(kill=True)
-            polls_go_on(running)  # the bridge polls on while the broker is dead
-            broker.start()
-            times.append(recover(running, broker))
-    finally:
-        code = running.stop()
-    assert code == 0
+    for _ in range(3):
+        broker.stop(kill=True)
+        polls_go_on(recovered)  # the bridge polls on while the broker is dead
+        broker.start()
+        times.append(recover(recovered, broker))
     with capsys.disabled():
         print(f"\nbroker SIGKILLed: recovery {', '.join(f'{t:.2f}' for t in times)} s")

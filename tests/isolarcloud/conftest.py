@@ -17,10 +17,7 @@ from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.oauth import code_from_redirect
 from bridge.isolarcloud.tokens import TokenSet, TokenStore
 from bridge.simulator import (
-    DEMO_APP_KEY,
-    DEMO_APPLICATION_ID,
     DEMO_REDIRECT_URI,
-    DEMO_SECRET_KEY,
     SimClock,
     Simulator,
     demo_settings,
@@ -72,9 +69,6 @@ def make_harness(
 ) -> Harness:
     clock = SimClock(START, speed=0)
     sim = Simulator(
-        app_key=DEMO_APP_KEY,
-        secret_key=DEMO_SECRET_KEY,
-        application_id=DEMO_APPLICATION_ID,
         redirect_uri=redirect_uri,
         plants=plants,
         clock=clock,

@@ -148,8 +148,8 @@ def test_refresh_button_and_bridge_device() -> None:
     last_poll = payloads[node.format("sensor", "last_poll")]
     assert last_poll["device_class"] == "timestamp"
     assert last_poll["value_template"] == "{{ value_json.last_poll.started_at }}"
-    for sensor in HEALTH_SENSORS:
-        assert payloads[node.format("sensor", sensor.key)]["entity_category"] == "diagnostic"
+    for key in HEALTH_SENSORS:
+        assert payloads[node.format("sensor", key)]["entity_category"] == "diagnostic"
 
 
 def test_values_only_output_points_sensors_at_the_value_topics() -> None:

@@ -19,12 +19,10 @@ import httpx
 from bridge.config.load import load_config
 from bridge.isolarcloud.oauth import EXCHANGE_PATH, RENEW_PATH
 from bridge.simulator import (
-    DEMO_APP_KEY,
-    DEMO_APPLICATION_ID,
-    DEMO_REDIRECT_URI,
     DEMO_SECRET_KEY,
     SimClock,
     Simulator,
+    config_snippet,
     serve,
 )
 from bridge.simulator.demo import authorise
@@ -92,13 +90,7 @@ def write_config(
     (folder / "secret_key").write_text(DEMO_SECRET_KEY + "\n")
     (folder / "mqtt_password").write_text(BRIDGE_PASSWORD + "\n")
     lines = [
-        "[isolarcloud]",
-        'region = "eu"',
-        f'app_key = "{DEMO_APP_KEY}"',
-        'secret_key_file = "secret_key"',
-        f"application_id = {DEMO_APPLICATION_ID}",
-        f'redirect_uri = "{DEMO_REDIRECT_URI}"',
-        f'gateway = "{gateway}"',
+        *config_snippet(gateway, secret='secret_key_file = "secret_key"').splitlines(),
         "[mqtt]",
         f'host = "{host}"',
         f"port = {port}",

@@ -9,45 +9,20 @@ from __future__ import annotations
 import signal
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bridge.simulator import DEMO_REDIRECT_URI, DEMO_SECRET_KEY, Simulator, SimulatorServer, serve
+from bridge.simulator import DEMO_REDIRECT_URI, DEMO_SECRET_KEY, Simulator, SimulatorServer
 from bridge.simulator.mosquitto import MosquittoBroker
 from tests.security.rig import BRIDGE_PASSWORD, WATCHER_PASSWORD, password_broker, write_config
 from tests.support.broker import Watcher, wait_until
+from tests.support.cli import bridge_command, cli
 
 REPO = Path(__file__).resolve().parents[2]
 STATE_FILES = ("tokens.toml", "counters.toml", "published.json", "heartbeat.json")
 LOOSE_UMASK = 0o022
-
-
-def bridge_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "bridge", *args]
-
-
-def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        bridge_command(*args),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        umask=LOOSE_UMASK,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.fixture
-def cloud() -> Iterator[tuple[Simulator, SimulatorServer]]:
-    sim = Simulator()
-    server = serve(sim)
-    yield sim, server
-    server.close()
 
 
 @pytest.fixture
@@ -65,7 +40,7 @@ def test_daemon_process_keeps_secrets_off_its_command_line_and_its_files_private
     state = tmp_path / "var" / "state"  # neither folder exists yet
     common = ("--config", str(config), "--state-dir", str(state), "--log-level", "debug")
     redirect = sim.authorize(DEMO_REDIRECT_URI)
-    login = run_cli("auth", "login", *common, "--redirect-url", redirect)
+    login = cli("auth", "login", *common, "--redirect-url", redirect, cwd=REPO, umask=LOOSE_UMASK)
     assert login.returncode == 0, login.stderr
     code = redirect.split("code=")[1].split("&")[0]
 
@@ -113,7 +88,10 @@ def test_config_init_writes_the_secrets_into_a_0600_file(tmp_path: Path) -> None
     config = tmp_path / "etc" / "config.toml"
     answers = ["eu", "3F7A1C9E5B2D4E6F8A0B1C2D3E4F5A6B", "the-secret-key-typed-in", "815", "",
                "broker.lan", "1883", "bridge", "the-mqtt-password-typed-in"]  # fmt: skip
-    result = run_cli("config", "init", "--config", str(config), stdin="\n".join(answers) + "\n")
+    answered = "\n".join(answers) + "\n"
+    result = cli(
+        "config", "init", "--config", str(config), stdin=answered, cwd=REPO, umask=LOOSE_UMASK
+    )
     assert result.returncode == 0, result.stderr
     assert "the-secret-key-typed-in" in config.read_text()
     assert stat.S_IMODE(config.stat().st_mode) == 0o600

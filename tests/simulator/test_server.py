@@ -13,16 +13,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from bridge.simulator import (
-    DEMO_APP_KEY,
-    DEMO_APPLICATION_ID,
-    DEMO_REDIRECT_URI,
-    DEMO_SECRET_KEY,
-    Simulator,
-    SimulatorServer,
-    config_snippet,
-    serve,
-)
+from bridge.simulator import Simulator, SimulatorServer, config_snippet, serve
+from bridge.simulator import api as demo
 from tests.simulator.conftest import HYBRID
 from tests.support.broker import wait_until
 
@@ -37,8 +29,8 @@ def server() -> Iterator[SimulatorServer]:
 def _consent_url(server: SimulatorServer, **extra: str) -> str:
     params = {
         "cloudId": "3",
-        "applicationId": str(DEMO_APPLICATION_ID),
-        "redirectUrl": DEMO_REDIRECT_URI,
+        "applicationId": str(demo.DEMO_APPLICATION_ID),
+        "redirectUrl": demo.DEMO_REDIRECT_URI,
         **extra,
     }
     return f"{server.url}/authorized-app?{urlencode(params)}"
@@ -51,18 +43,18 @@ def test_full_flow_over_http(server: SimulatorServer) -> None:
         consent = client.get(_consent_url(server, state="s1"))
         assert consent.status_code == 302
         location = urlsplit(consent.headers["location"])
-        assert f"{location.scheme}://{location.netloc}{location.path}" == DEMO_REDIRECT_URI
+        assert f"{location.scheme}://{location.netloc}{location.path}" == demo.DEMO_REDIRECT_URI
         query = parse_qs(location.query)
         assert query["state"] == ["s1"] and len(query["code"][0]) == 6
-        headers = {"x-access-key": DEMO_SECRET_KEY}
+        headers = {"x-access-key": demo.DEMO_SECRET_KEY}
         token = client.post(
             "/openapi/apiManage/token",
             headers=headers,
             json={
-                "appkey": DEMO_APP_KEY,
+                "appkey": demo.DEMO_APP_KEY,
                 "grant_type": "authorization_code",
                 "code": query["code"][0],
-                "redirect_uri": DEMO_REDIRECT_URI,
+                "redirect_uri": demo.DEMO_REDIRECT_URI,
             },
         ).json()
         assert token["result_code"] == "1"
@@ -70,7 +62,7 @@ def test_full_flow_over_http(server: SimulatorServer) -> None:
         reply = client.post(
             "/openapi/platform/getPowerStationRealTimeData",
             headers=headers,
-            json={"appkey": DEMO_APP_KEY, "ps_id_list": [HYBRID], "point_id_list": ["83033"]},
+            json={"appkey": demo.DEMO_APP_KEY, "ps_id_list": [HYBRID], "point_id_list": ["83033"]},
         )
         assert reply.headers["content-type"].startswith("application/json")
         assert reply.json()["result_data"]["device_point_list"][0]["ps_id"] == HYBRID
@@ -107,7 +99,7 @@ def test_timeout_fault_stalls_without_blocking_other_requests(server: SimulatorS
 def test_config_snippet_points_at_the_server(server: SimulatorServer) -> None:
     snippet = config_snippet(server.url)
     assert f'gateway = "{server.url}"' in snippet
-    assert f"application_id = {DEMO_APPLICATION_ID}" in snippet
+    assert f"application_id = {demo.DEMO_APPLICATION_ID}" in snippet
 
 
 @pytest.mark.parametrize(("asked", "served"), [(3, 3), (0, 2)])

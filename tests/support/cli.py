@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bridge.simulator import DEMO_APP_KEY, DEMO_APPLICATION_ID, DEMO_SECRET_KEY
+from bridge.simulator import DEMO_SECRET_KEY, config_snippet
 from bridge.simulator.mosquitto import MosquittoBroker
 
 
@@ -22,26 +22,30 @@ def write_config(
         if broker
         else ""
     )
-    path.write_text(
-        "[isolarcloud]\n"
-        'region = "eu"\n'
-        f'app_key = "{DEMO_APP_KEY}"\n'
-        f"application_id = {DEMO_APPLICATION_ID}\n"
-        'redirect_uri = "http://localhost:8765/callback"\n'
-        f'gateway = "{gateway}"\n' + mqtt
-    )
+    path.write_text(config_snippet(gateway, secret=None) + mqtt)
     return path
 
 
+def bridge_command(*args: str) -> list[str]:
+    """`isolarcloud2mqtt ARGS` from this checkout."""
+    return [sys.executable, "-m", "bridge", *args]
+
+
 def cli(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str = "",
+    cwd: Path | None = None,
+    umask: int = -1,  # -1: the test process's own
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bridge", *args],
+        bridge_command(*args),
         capture_output=True,
         text=True,
         input=stdin,
         env=env,
+        cwd=cwd,
+        umask=umask,
         timeout=60,
         check=False,
     )

@@ -18,13 +18,15 @@ class Running:
     thread: threading.Thread
     exit_codes: list[int] = field(default_factory=list)
 
-    def settle(self, polls: int = 1) -> None:
-        """Wait until `polls` polls are recorded and every plant may be refreshed again.
-
-        `health.polls` is bumped last, after the refresh window is stamped.
-        """
+    def wait_polls(self, polls: int = 1) -> None:
+        """Wait until `polls` polls are recorded (`health.polls` is bumped last)."""
         service = self.service
         wait_until(lambda: service.health.polls >= polls, 15, f"{polls} finished poll(s)")
+
+    def settle(self, polls: int = 1) -> None:
+        """Wait until `polls` polls are recorded and every plant may be refreshed again."""
+        service = self.service
+        self.wait_polls(polls)
         wait_until(
             lambda: service.rules.plant_wait(service.inventory.ps_ids) == 0, 10, "refresh window"
         )
