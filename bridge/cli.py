@@ -105,8 +105,10 @@ def cmd_plants(inv: Invocation) -> int:
     args = inv.args
     cfg = _config(inv)
     with GatewayClient(cfg.isolarcloud, _store(args), secrets=inv.secrets) as client:
-        plants = client.list_plants()
+        plants, detail_error = client.plants_with_details()
         rows = [(plant, client.list_devices(plant.ps_id)) for plant in plants]
+    if detail_error is not None:
+        print(f"(no installed power: {detail_error})", file=sys.stderr)
     if args.json:
         print(json.dumps([_plant_json(p, ds) for p, ds in rows], indent=2))
         return 0
@@ -180,13 +182,18 @@ def cmd_healthcheck(inv: Invocation) -> int:
 
 
 def cmd_simulator(inv: Invocation) -> int:
-    from bridge.simulator import run_simulator
+    from bridge.simulator import PROFILES, run_simulator
 
     args = inv.args
+    if args.profile not in PROFILES:  # checked here: the parser must stay light to import
+        known = ", ".join(sorted(PROFILES))
+        print(
+            f"isolarcloud2mqtt simulator: unknown --profile {args.profile!r}; use {known}",
+            file=sys.stderr,
+        )
+        return 2
     configure_logging(args.log_level or "info", "auto", inv.secrets)
-    return run_simulator(
-        args.host, args.port, seed=args.seed, speed=args.speed, plants=args.plants, stop=inv.stop
-    )
+    return run_simulator(args, inv.stop)
 
 
 def cmd_demo(inv: Invocation) -> int:
@@ -271,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     sim.add_argument(
         "--plants", type=int, default=0, help="a fleet of N plants (0: two demo plants)"
+    )
+    sim.add_argument(
+        "--profile",
+        default="textbook",
+        help="an account as real ones differ: textbook, no-device-endpoint, or odd (an "
+        "unreadable device type, a failing plant detail and token refresh, a lying unit label)",
     )
     demo = add("demo", cmd_demo, "simulator + bridge (+ a private Mosquitto): see it work")
     demo.set_defaults(graceful_stop=True)

@@ -14,22 +14,8 @@ from bridge.catalogue.metric import MetricValue
 _SCALED_DIGITS = 6
 
 
-# Units the cloud may report for a point instead of the documented base unit, with the
-# factor into that base unit.
-_RESCALE: dict[tuple[str, str], float] = {
-    ("kWh", "Wh"): 1000.0,
-    ("MWh", "Wh"): 1_000_000.0,
-    ("kW", "W"): 1000.0,
-    ("MW", "W"): 1_000_000.0,
-    ("V", "mV"): 1000.0,
-}
 # Spellings of a unit that mean the documented one (the cloud writes U+2103 for °C).
 UNIT_ALIASES = {"℃": "°C", "℉": "°F"}
-
-
-def in_source_unit(value: float, reported_unit: str, source_unit: str) -> float:
-    """`value`, sent in `reported_unit` (from point_dict), expressed in `source_unit`."""
-    return value * _RESCALE.get((reported_unit.strip(), source_unit), 1.0)
 
 
 def wh_to_kwh(value: float) -> MetricValue:

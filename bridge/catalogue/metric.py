@@ -13,6 +13,8 @@ from typing import Literal
 # A metric value once converted: a number in canonical units, an enum text, or None.
 MetricValue = float | int | str | None
 CounterKind = Literal["lifetime", "daily", "none"]
+# (lowest, highest) plausible published value; None: no bound on that side or at all
+Bounds = tuple[float | None, float | None] | None
 # device_type of the plant itself in Sungrow's device-type table; plant metrics use it
 PLANT_LEVEL = 11
 
@@ -47,3 +49,11 @@ class Metric:
     icon: str | None = None
     # the sign convention of a signed value and the source it rests on (docs/metrics.md)
     sign_note: str = ""
+    bounds: Bounds = None
+
+    def plausible(self, value: MetricValue) -> bool:
+        """Whether a converted value lies within the metric's bounds (text always does)."""
+        if self.bounds is None or not isinstance(value, int | float):
+            return True
+        low, high = self.bounds
+        return (low is None or value >= low) and (high is None or value <= high)

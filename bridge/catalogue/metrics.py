@@ -19,9 +19,29 @@ from bridge.catalogue.conversions import (
     operating_status,
     wh_to_kwh,
 )
-from bridge.catalogue.metric import PLANT_LEVEL, CounterKind, Metric, MetricValue, identity
+from bridge.catalogue.metric import (
+    PLANT_LEVEL,
+    Bounds,
+    CounterKind,
+    Metric,
+    MetricValue,
+    identity,
+)
 
 INVERTER, ESS, BATTERY, METER, COMM_MODULE = 1, 14, 43, 7, 22
+_TYPE_NAMES = {
+    PLANT_LEVEL: "plant",
+    INVERTER: "inverter",
+    ESS: "energy storage system",
+    BATTERY: "battery",
+    METER: "meter",
+    COMM_MODULE: "communication module",
+}
+
+
+def device_type_name(device_type: int) -> str:
+    """What a person calls a device of this type (Sungrow's device-type table)."""
+    return _TYPE_NAMES.get(device_type, f"type-{device_type}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,27 +56,38 @@ class _Kind:
     convert: Callable[[float], MetricValue] = identity
     counter: CounterKind = "none"
     options: tuple[str, ...] = ()
+    bounds: Bounds = None
 
 
+# Plausibility bounds in the canonical unit: wide enough for a utility plant, narrow
+# enough to catch a 1000x unit mix-up or a sentinel such as 6553.5 °C. Energy counters
+# have no lower bound: a negative one is the energy guard's to hold.
+_POWER = (-1e9, 1e9)
 _KINDS: dict[str, _Kind] = {
-    "power": _Kind("W", "W", "power", "measurement", 0),
-    "daily": _Kind("Wh", "kWh", "energy", "total_increasing", 2, wh_to_kwh, "daily"),
-    "lifetime": _Kind("Wh", "kWh", "energy", "total_increasing", 2, wh_to_kwh, "lifetime"),
-    "stored": _Kind("Wh", "kWh", "energy_storage", "measurement", 1, wh_to_kwh),
-    "voltage": _Kind("V", "V", "voltage", "measurement", 1),
-    "cell_voltage": _Kind("mV", "V", "voltage", "measurement", 3, mv_to_v),
-    "current": _Kind("A", "A", "current", "measurement", 1),
-    "frequency": _Kind("Hz", "Hz", "frequency", "measurement", 2),
-    "temperature": _Kind("°C", "°C", "temperature", "measurement", 1),
-    "soc": _Kind("fraction", "%", "battery", "measurement", 0, fraction_to_percent),
+    "power": _Kind("W", "W", "power", "measurement", 0, bounds=_POWER),
+    "daily": _Kind(
+        "Wh", "kWh", "energy", "total_increasing", 2, wh_to_kwh, "daily", bounds=(None, 1e7)
+    ),
+    "lifetime": _Kind(
+        "Wh", "kWh", "energy", "total_increasing", 2, wh_to_kwh, "lifetime", bounds=(None, 1e10)
+    ),
+    "stored": _Kind("Wh", "kWh", "energy_storage", "measurement", 1, wh_to_kwh, bounds=(0, 1e6)),
+    "voltage": _Kind("V", "V", "voltage", "measurement", 1, bounds=(0, 2000)),
+    "cell_voltage": _Kind("mV", "V", "voltage", "measurement", 3, mv_to_v, bounds=(0, 10)),
+    "current": _Kind("A", "A", "current", "measurement", 1, bounds=(-1e5, 1e5)),
+    "frequency": _Kind("Hz", "Hz", "frequency", "measurement", 2, bounds=(0, 70)),
+    "temperature": _Kind("°C", "°C", "temperature", "measurement", 1, bounds=(-60, 200)),
+    "soc": _Kind(
+        "fraction", "%", "battery", "measurement", 0, fraction_to_percent, bounds=(0, 100)
+    ),
     # HA has no class for state of health; a plain percentage measurement
-    "soh": _Kind("fraction", "%", None, "measurement", 0, fraction_to_percent),
-    "reactive": _Kind("var", "var", "reactive_power", "measurement", 0),
-    "apparent": _Kind("VA", "VA", "apparent_power", "measurement", 0),
+    "soh": _Kind("fraction", "%", None, "measurement", 0, fraction_to_percent, bounds=(0, 100)),
+    "reactive": _Kind("var", "var", "reactive_power", "measurement", 0, bounds=_POWER),
+    "apparent": _Kind("VA", "VA", "apparent_power", "measurement", 0, bounds=_POWER),
     # unitless as the cloud sends it (0.99); HA accepts power_factor without a unit
-    "power_factor": _Kind("", None, "power_factor", "measurement", 2),
-    "irradiance": _Kind("W/m²", "W/m²", "irradiance", "measurement", 0),
-    "rssi": _Kind("dBm", "dBm", "signal_strength", "measurement", 0),
+    "power_factor": _Kind("", None, "power_factor", "measurement", 2, bounds=(-1.05, 1.05)),
+    "irradiance": _Kind("W/m²", "W/m²", "irradiance", "measurement", 0, bounds=(0, 2000)),
+    "rssi": _Kind("dBm", "dBm", "signal_strength", "measurement", 0, bounds=(-150, 0)),
     # a number whose unit no source documents: published bare, without a class
     "plain": _Kind("", None, None, "measurement", 0),
     "status": _Kind(
@@ -104,6 +135,7 @@ def _metric(
         options=k.options,
         entity_category="diagnostic" if diagnostic else None,
         sign_note=sign,
+        bounds=k.bounds,
     )
 
 
@@ -219,7 +251,9 @@ def _ess() -> list[Metric]:
             "Battery current",
             "current",
             enabled=False,
-            sign="as reported (no source states its sign)",
+            convert=negate,
+            sign="+ charging: the cloud value is negated, since the cloud's + is "
+            "discharging (Afrouper: +3.2 A while discharging 854 W)",
         ),
         _metric(d, "battery_temperature", 13143, "Battery temperature", "temperature"),
         _metric(d, "pv_energy_today", 13112, "PV energy today", "daily"),

@@ -33,6 +33,12 @@ the *sign* column names the public source the bridge follows:
   inverter power, battery included).
 - *gruijter*: the Homey app gruijter/com.sungrowpower, `lib/sungrowPointMap.js`
   (battery power = -V*I, so the cloud's current is + while discharging).
+- *Afrouper*: the client Afrouper/sungrow-api-client, `docs/Output.MD` (a live snapshot:
+  ESS battery current 13139 +3.2 A and battery current 58602 +2.9 A while the battery
+  discharges 854 W).
+
+A user who finds a sign the other way round on their plant can flip it in their consumer
+(a template in Home Assistant, a transformation in openHAB) and is asked to report it.
 
 Each metric is published as a key of the JSON state topic and, when `output.values` is
 on, as `<base>/<ps_id>[/<device>]/<metric>`. Metric names are stable: they are topic
@@ -40,10 +46,17 @@ levels and part of Home Assistant unique ids.
 
 ## Conventions
 
-- **Units** are fixed: W, kWh, %, V, A, Hz, °C, var, VA, dBm. The cloud sends base
-  units; Wh become kWh (/1000), fractions (SOC, SOH) become % (x100), cell mV become V.
-  When the reply's `point_dict` gives a scaled unit (kWh, kW) for a point documented in
-  Wh or W, the value is rescaled first, so a unit change in the cloud is no 1000x jump.
+- **Units** are fixed: W, kWh, %, V, A, Hz, °C, var, VA, dBm. Sungrow documents that the
+  real-time endpoints send the smallest unit; Wh become kWh (/1000), fractions (SOC,
+  SOH) become % (x100), cell mV become V. Each point is read in the unit Sungrow
+  documents for it, whatever the reply's `point_dict` label says: those labels are wrong
+  at times (13140, battery capacity, is labelled kWh and sends 12800 for 12.8 kWh). If a
+  metric reads 1000x off on your plant, publish the point raw instead: leave the metric
+  out with `[points] exclude` and add its point with `[points] extra` (it then carries
+  the unit `point_dict` gives), and please report it.
+- **Plausible or null**: a value outside what any such device reports (a state of charge
+  above 100 %, 6553.5 °C, a power above 1 GW) is published as `null` and reported with an
+  `implausible_value` event naming the point and the raw value.
 - **Unknown is `null`**: a point the cloud leaves out, sends as `null`, `""` or `--`, or
   sends as text where a number belongs, is published as `null`, never as 0.
 - **Signs**: grid power is positive when importing from the grid, battery power and

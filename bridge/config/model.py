@@ -28,6 +28,7 @@ class IsolarcloudConfig:
     redirect_uri: str = "http://localhost:8765/callback"
     language: str = "_en_US"
     gateway: str | None = None  # base-URL override (simulator, proxy, tests)
+    web_url: str | None = None  # the authorisation page's base URL, instead of the region's
 
 
 @dataclass(frozen=True, slots=True)

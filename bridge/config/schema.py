@@ -251,6 +251,13 @@ _KEYS: dict[str, dict[str, KeyInfo]] = {
             optional=True,
             example="http://127.0.0.1:8000",
         ),
+        "web_url": _key(
+            "string",
+            "where the owner authorises, instead of the region's web host (`doctor` prints it)",
+            url,
+            optional=True,
+            example="https://web3.isolarcloud.com.cn",
+        ),
     },
     "mqtt": {
         "host": _key("string", "the broker's host name or IP address", host),

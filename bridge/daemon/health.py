@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +20,7 @@ class Usage:
     mqtt_reconnects: int
     token_expires_at: float | None
     next_poll_at: float | None
+    notices: Mapping[str, object]  # the schedule and what cannot be read (daemon/notices.py)
 
 
 @dataclass
@@ -76,5 +78,6 @@ class Health:
             "auth": self.auth,
             "token_expires_at": epoch_iso(usage.token_expires_at),
             "next_poll_at": epoch_iso(usage.next_poll_at),
+            **usage.notices,
             "uptime_s": round(now - self.started_at),
         }

@@ -12,7 +12,6 @@ from bridge import __version__
 from bridge.catalogue.metric import PLANT_LEVEL, Metric
 from bridge.config.model import Config
 from bridge.daemon.info import Events, info_payload
-from bridge.isolarcloud import budget
 from bridge.isolarcloud.model import Device, Plant
 from bridge.mqtt.discovery import build_discovery
 from bridge.mqtt.publisher import Publisher
@@ -42,14 +41,9 @@ class InventoryKeeper:
     def reload(self, poller: Poller) -> None:
         """Read the plant and device lists; publish discovery and info when they changed.
 
-        Raises the gateway client's errors, and ConfigError when the schedule cannot fit
-        the call budget.
+        Raises the gateway client's errors.
         """
         inventory = poller.load_inventory()
-        warning = budget.check(poller.estimate(inventory), self.cfg)
-        if warning:
-            log.warning("budget.near", message=warning)
-            self.events.emit("warning", "budget", warning)
         self._next_load = self.monotonic() + self.cfg.poll.device_list_interval
         if inventory != self.inventory:
             self.inventory = inventory

@@ -13,6 +13,7 @@ import structlog
 from bridge.config.model import Config
 from bridge.daemon.info import Events
 from bridge.daemon.inventory import InventoryKeeper
+from bridge.daemon.notices import Notices
 from bridge.daemon.outcome import OK, Outcome, classify
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.errors import IsolarcloudError
@@ -65,6 +66,7 @@ class PollCycle:
     publisher: Publisher
     keeper: InventoryKeeper
     events: Events
+    notices: Notices
     settings: ClientSettings
     monotonic: Callable[[], float]
     _client: GatewayClient | None = field(default=None, init=False)
@@ -84,6 +86,8 @@ class PollCycle:
         except IsolarcloudError as exc:
             outcome = classify(exc)
             self._report(outcome)
+        readings = result.readings if result else None
+        self.notices.after_poll(poller, self.keeper.inventory, readings)
         return PollRecord(started, self.monotonic(), result, outcome)
 
     def poll_cost(self) -> int:

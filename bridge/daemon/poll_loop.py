@@ -17,6 +17,7 @@ from bridge.daemon.heartbeat import write_heartbeat
 from bridge.daemon.inbox import Inbox
 from bridge.daemon.info import Events
 from bridge.daemon.inventory import InventoryKeeper
+from bridge.daemon.notices import Notices
 from bridge.daemon.poll_cycle import PollCycle, PollRecord
 from bridge.daemon.refresh import RefreshRules
 from bridge.daemon.request_handler import RequestHandler, View
@@ -42,6 +43,7 @@ class Parts:
     rules: RefreshRules
     requests: RequestHandler
     auth: AuthMonitor
+    notices: Notices
     health: Health
     events: Events
     publisher: Publisher
@@ -122,6 +124,7 @@ class PollLoop:
             p.rules.rate_limited(outcome.retry_after)
         elif outcome.ok:
             p.rules.rate_limited(None)
+        p.scheduler.interval = p.notices.interval  # longer when the budget is too small
         if ps_ids is None:
             p.scheduler.after_scheduled(outcome)
         else:
@@ -142,5 +145,6 @@ class PollLoop:
             mqtt_reconnects=p.conn.reconnects,
             token_expires_at=p.cycle.token_expires_at(),
             next_poll_at=now + max(0.0, p.scheduler.next_at - self.monotonic()),
+            notices=p.notices.health(),
         )
         p.publisher.publish_health(p.health.payload(now, usage))

@@ -19,7 +19,7 @@ FAILURE_BACKOFF_BASE_S = 30.0
 
 class Scheduler:
     def __init__(self, interval: float, monotonic: Callable[[], float], rng: random.Random) -> None:
-        self._interval = interval
+        self.interval = interval
         self._monotonic = monotonic
         self._next = monotonic()
         self._backoff = Backoff(base=FAILURE_BACKOFF_BASE_S, cap=interval, rng=rng)
@@ -46,7 +46,7 @@ class Scheduler:
         delay = self._delay(outcome)
         if delay is None:
             while self._next <= now:
-                self._next += self._interval
+                self._next += self.interval
         else:
             self._next = now + delay
 

@@ -24,6 +24,7 @@ from bridge.daemon.health import Health
 from bridge.daemon.inbox import Inbox
 from bridge.daemon.info import Events
 from bridge.daemon.inventory import InventoryKeeper
+from bridge.daemon.notices import Notices
 from bridge.daemon.poll_cycle import ClientSettings, PollCycle
 from bridge.daemon.poll_loop import Parts, PollLoop
 from bridge.daemon.refresh import RefreshRules
@@ -98,6 +99,7 @@ class Service:
             # the gateway client's retry pauses end when the loop is asked to stop
             sleep=client_sleep or worker_stopping.wait,
         )
+        notices = Notices(cfg, events)
         cycle = PollCycle(
             cfg,
             self.store,
@@ -105,6 +107,7 @@ class Service:
             publisher=publisher,
             keeper=self._keeper,
             events=events,
+            notices=notices,
             settings=client,
             monotonic=monotonic,
         )
@@ -118,6 +121,7 @@ class Service:
             rules=self.rules,
             requests=RequestHandler(self.topics, publisher, self.rules),
             auth=AuthMonitor(self.store.path, publisher, events, self.health),
+            notices=notices,
             health=self.health,
             events=events,
             publisher=publisher,

@@ -21,6 +21,7 @@ from bridge.doctor.cloud import (
     BUDGET,
     CLOCK,
     check_api,
+    check_authorisation_page,
     check_budget,
     check_clock,
     check_config,
@@ -118,11 +119,13 @@ def run_checks(
     timeout: float = 5.0,
     birth_wait: float = 2.0,
 ) -> list[Check]:
-    """Every check, in order: config, broker, HA, tokens, API, clock, budget, local files."""
+    """Every check, in order: config, authorisation page, broker, HA, tokens, API, clock,
+    budget, local files."""
     config = check_config(cfg)
     store = TokenStore(token_path(state_dir))
     return [
         config,
+        check_authorisation_page(cfg),
         *_broker_checks(cfg, timeout, birth_wait),
         *_cloud_checks(
             cfg,

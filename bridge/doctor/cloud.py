@@ -19,11 +19,12 @@ from bridge.isolarcloud.errors import (
     TransientError,
     WhitelistError,
 )
-from bridge.isolarcloud.regions import endpoints_for
+from bridge.isolarcloud.regions import endpoints_for, region_for
 from bridge.isolarcloud.tokens import TokenStore
 from bridge.readings.poller import Inventory, Poller
 
 CONFIG = "config"
+AUTH_PAGE = "authorisation page"
 TOKENS = "token file"
 API = "api"
 CLOCK = "clock"
@@ -41,6 +42,29 @@ def check_config(cfg: Config) -> Check:
     except ConfigError as exc:
         return Check(CONFIG, "FAIL", f"{where} loaded, but cloud credentials are missing", str(exc))
     return Check(CONFIG, "OK", f"{where} loaded; app key and secret key are set")
+
+
+def check_authorisation_page(cfg: Config) -> Check:
+    """Where `auth login` sends the owner: the host that varies by region (and for China)."""
+    iso = cfg.isolarcloud
+    _, web = endpoints_for(iso)
+    where = (
+        f"`auth login` sends the owner to {web} (cloudId {region_for(iso).cloud_id}, "
+        f"applicationId {iso.application_id}, redirect {iso.redirect_uri})"
+    )
+    if not iso.application_id:
+        return Check(
+            AUTH_PAGE,
+            "WARN",
+            f"{where}: no application id yet",
+            "set [isolarcloud] application_id, the number after applicationId= in your "
+            "app's authorisation URL in the developer portal",
+        )
+    return Check(
+        AUTH_PAGE,
+        "OK",
+        f"{where}; if that page shows no plants or loops, set [isolarcloud] web_url",
+    )
 
 
 def _days(seconds: float) -> str:
@@ -177,17 +201,19 @@ def check_budget(cfg: Config, poller: Poller, inventory: Inventory) -> Check:
         f"the schedule costs about {est.scheduled_per_hour} API calls an hour "
         f"({est.per_poll} per poll every {est.interval} s) of hourly_call_budget = {est.budget}"
     )
-    try:
-        warning = budget.check(est, cfg)
-    except ConfigError:
-        return Check(
-            BUDGET, "FAIL", f"{usage}: over the budget, the daemon refuses to start", est.fix()
-        )
-    if warning is not None:
+    verdict = budget.fit(est, cfg)
+    if verdict.stretched:
         return Check(
             BUDGET,
             "WARN",
-            warning,
+            f"{usage}: over the budget, so the daemon polls every {verdict.interval} s instead",
+            est.fix(),
+        )
+    if verdict.note is not None:
+        return Check(
+            BUDGET,
+            "WARN",
+            verdict.note,
             "raise [poll] interval, or keep hourly_call_budget within the plan "
             f"({budget.BASIC_PLAN_CALLS_PER_HOUR} calls an hour on the Basic plan)",
         )

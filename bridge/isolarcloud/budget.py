@@ -1,8 +1,10 @@
-"""API call budget: what a configuration costs per hour, before the daemon commits to it.
+"""API call budget: what a configuration costs per hour, and the interval that fits.
 
 The Basic plan allows 2000 calls an hour per app; `poll.hourly_call_budget` is the share
 this bridge may use. Scheduled work (real-time polls, inventory refreshes, token refresh)
-must fit the budget; on-demand refreshes get what is left and are held to it at run time.
+should fit the budget; on-demand refreshes get what is left and are held to it at run
+time. When the plants grow past it (an installer adds a battery), the daemon polls less
+often instead of stopping: `fit` says how often.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bridge.config.model import Config, ConfigError
+from bridge.config.model import Config
 from bridge.isolarcloud.limits import MAX_DETAIL_IDS, MAX_POINTS, MAX_PS_KEYS, PAGE_SIZE
 
 BASIC_PLAN_CALLS_PER_HOUR = 2000
@@ -88,7 +90,7 @@ class Estimate:
             if fits
             else "raise [poll] device_list_interval"
         )
-        return f"{first}, narrow [plants] include, or exclude points"
+        return f"{first}, narrow [plants] include, or exclude points in [points]"
 
 
 def estimate(
@@ -106,24 +108,43 @@ def estimate(
     return Estimate(per_poll, other, cfg.poll.interval, cfg.poll.hourly_call_budget)
 
 
-def check(est: Estimate, cfg: Config) -> str | None:
-    """Raise ConfigError when the schedule cannot fit; return a warning text when it is close."""
-    where = f"{cfg.path or 'config'}: [poll]"
+# When even the inventory alone is over the budget, poll at most this often.
+SLOWEST_INTERVAL = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """How often the budget lets the daemon poll, and what to tell the user about it."""
+
+    interval: int  # the configured interval, or a longer one when the budget is too small
+    stretched: bool
+    note: str | None  # why it is stretched, or a warning that the budget is close
+
+
+def fit(est: Estimate, cfg: Config) -> Fit:
+    """The poll interval that keeps the schedule within the budget, and a note for the user."""
     if est.over:
-        raise ConfigError(
-            f"{where} the schedule costs about {est.scheduled_per_hour} API calls an hour "
-            f"({est.per_poll} per poll every {est.interval} s), over hourly_call_budget = "
-            f"{est.budget}; {est.fix()}"
+        interval = max(
+            est.interval, min(est.interval_that_fits() or SLOWEST_INTERVAL, SLOWEST_INTERVAL)
         )
+        note = (
+            f"the schedule costs about {est.scheduled_per_hour} API calls an hour "
+            f"({est.per_poll} per poll every {est.interval} s), over hourly_call_budget = "
+            f"{est.budget}: polling every {interval} s instead; to poll as configured, "
+            f"{est.fix()}"
+        )
+        return Fit(interval, True, note)
     if est.near:
-        return (
+        note = (
             f"the schedule uses {est.scheduled_per_hour} of {est.budget} API calls an hour; "
             f"on-demand refreshes have {est.headroom} left"
         )
+        return Fit(est.interval, False, note)
     # a gateway override (simulator, proxy) may have another quota; the real cloud has this one
     if est.budget > BASIC_PLAN_CALLS_PER_HOUR and cfg.isolarcloud.gateway is None:
-        return (
+        note = (
             f"hourly_call_budget = {est.budget} is above the Basic plan's "
             f"{BASIC_PLAN_CALLS_PER_HOUR} calls an hour; E999 errors will follow"
         )
-    return None
+        return Fit(est.interval, False, note)
+    return Fit(est.interval, False, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from types import TracebackType
 from typing import Any, Unpack
@@ -16,7 +16,15 @@ from typing import Any, Unpack
 import structlog
 
 from bridge.config.model import IsolarcloudConfig
-from bridge.isolarcloud.errors import ParameterError, TokenExpiredError, TransientError
+from bridge.isolarcloud.errors import (
+    AuthError,
+    IsolarcloudError,
+    ParameterError,
+    RateLimitedError,
+    TokenExpiredError,
+    TransientError,
+    UnavailableError,
+)
 from bridge.isolarcloud.limits import MAX_DETAIL_IDS, MAX_POINTS, MAX_PS_KEYS, PAGE_SIZE
 from bridge.isolarcloud.model import Device, Plant, PointInfo, PointValue, RawSnapshot
 from bridge.isolarcloud.oauth import OAuth
@@ -44,11 +52,24 @@ MAX_PAGES = 1000  # a guard against a cloud that never returns a short page
 
 
 @dataclass
+class DeviceValues:
+    """What a device read returned, and the device types it could not read (and why)."""
+
+    snapshots: dict[str, RawSnapshot] = field(default_factory=dict)
+    unreadable: dict[int, IsolarcloudError] = field(default_factory=dict)
+
+
+@dataclass
 class _Collected:
     device: Device | None = None
     values: dict[str, PointValue] = field(default_factory=dict)
     info: dict[str, PointInfo] = field(default_factory=dict)
     sampled_at: datetime | None = None
+
+    def snapshot(self, ps_id: str = "") -> RawSnapshot:
+        """The plant `ps_id`'s snapshot, or (without one) the device's."""
+        owner = self.device.ps_id if self.device else ps_id
+        return RawSnapshot(owner, self.device, self.sampled_at, self.values, self.info)
 
 
 class GatewayClient:
@@ -89,13 +110,33 @@ class GatewayClient:
         """How long until `calls` more fit in the hourly budget (0 = now)."""
         return self._session.seconds_until_room(calls)
 
-    def list_plants(self, *, page_size: int = PAGE_SIZE) -> list[Plant]:
-        """Every authorised plant, whatever its status, with details (installed power)."""
+    def list_plants(self, *, page_size: int = PAGE_SIZE, details: bool = True) -> list[Plant]:
+        """Every authorised plant, whatever its status; with `details`, their installed
+        power (a second call, which `plant_details` makes on its own)."""
         items = self._paged(PLANT_LIST, {"valid_flag": "1,2,3"}, page_size)
-        rows = {id_str(item.get("ps_id")): item for item in items}
+        rows = {id_str(item.get("ps_id")): item for item in items}  # pages may overlap
         rows.pop("", None)
+        plants = [_plant(row) for row in rows.values()]
+        return self.plant_details(plants) if details else plants
+
+    def plants_with_details(self) -> tuple[list[Plant], IsolarcloudError | None]:
+        """Every authorised plant, with its details when the account can read them; else
+        the plants without them and the error (a rate limit or dead authorisation raises).
+
+        Details only add the installed power: peers treat the call as optional, and some
+        accounts fail it."""
+        plants = self.list_plants(details=False)
+        try:
+            return self.plant_details(plants), None
+        except (RateLimitedError, AuthError):
+            raise
+        except IsolarcloudError as exc:
+            return plants, exc
+
+    def plant_details(self, plants: Sequence[Plant]) -> list[Plant]:
+        """The plants with what `getPowerStationDetail` adds (installed power, time zone)."""
         details: dict[str, Mapping[str, Any]] = {}
-        for batch in chunks(rows, MAX_DETAIL_IDS):
+        for batch in chunks([p.ps_id for p in plants], MAX_DETAIL_IDS):
             data = self._call(PLANT_DETAIL, {"ps_ids": ",".join(batch)})
             inner = str(data.get("code", "1"))
             if inner == "5":
@@ -104,7 +145,7 @@ class GatewayClient:
                 raise TransientError(f"{PLANT_DETAIL} failed (result_data.code 0)", "0")
             for detail in _mappings(data.get("data_list")):
                 details[id_str(detail.get("ps_id"))] = detail
-        return [_plant(row, details.get(ps_id, {})) for ps_id, row in rows.items()]
+        return [_with_detail(plant, details.get(plant.ps_id, {})) for plant in plants]
 
     def list_devices(self, ps_id: str, *, page_size: int = PAGE_SIZE) -> list[Device]:
         """The devices of one plant."""
@@ -134,53 +175,54 @@ class GatewayClient:
                     into = collected.setdefault(ps_id, _Collected())
                     into.values.update(point_values(item))
                     into.info.update(info)
-        return {
-            ps_id: RawSnapshot(ps_id, None, None, got.values, got.info)
-            for ps_id, got in collected.items()
-        }
+        return {ps_id: got.snapshot(ps_id) for ps_id, got in collected.items()}
 
     def device_realtime(
         self,
         devices: Sequence[Device],
         point_ids_by_type: Mapping[int, Sequence[str]],
         tz_by_plant: Mapping[str, tzinfo],
-    ) -> dict[str, RawSnapshot]:
-        """Device values keyed by ps_key: one call per device type per 100 points."""
+    ) -> DeviceValues:
+        """Device values keyed by ps_key: one call per device type per 100 points.
+
+        Best effort per type: a type the account cannot read (a parameter error for that
+        type) is left out, and when the endpoint itself is missing (404/405, E900, E994,
+        E996) every type is; `unreadable` says which and why.
+        """
         by_type: dict[int, dict[str, Device]] = {}
         for device in devices:
             by_type.setdefault(device.device_type, {})[device.ps_key] = device
-        collected: dict[str, _Collected] = {}
+        read = DeviceValues()
         for device_type, by_key in by_type.items():
+            endpoint_gone = next(iter(read.unreadable.values()), None)
+            if isinstance(endpoint_gone, UnavailableError):
+                read.unreadable[device_type] = endpoint_gone  # no call: it cannot work
+                continue
             points = _point_ids(point_ids_by_type.get(device_type, ()))
-            for keys in chunks(by_key, MAX_PS_KEYS):
-                for batch in chunks(points, MAX_POINTS):
-                    body = {
-                        "device_type": device_type,
-                        "ps_key_list": keys,
-                        "point_id_list": batch,
-                        "is_get_point_dict": "1",
-                    }
-                    data = self._call(DEVICE_REALTIME, body)
-                    info = point_infos(data.get("point_dict"))
-                    for entry in _mappings(data.get("device_point_list")):
-                        item = entry.get("device_point", entry)
-                        if not isinstance(item, Mapping):
-                            continue
-                        found = by_key.get(id_str(item.get("ps_key")))
-                        if found is None:
-                            continue
-                        into = collected.setdefault(found.ps_key, _Collected(found))
-                        into.values.update(point_values(item))
-                        into.info.update(info)
-                        tz = tz_by_plant.get(found.ps_id, UTC)
-                        into.sampled_at = (
-                            parse_device_time(item.get("device_time"), tz) or into.sampled_at
-                        )
-        return {
-            ps_key: RawSnapshot(got.device.ps_id, got.device, got.sampled_at, got.values, got.info)
-            for ps_key, got in collected.items()
-            if got.device is not None
-        }
+            collected: dict[str, _Collected] = {}
+            try:
+                for keys in chunks(by_key, MAX_PS_KEYS):
+                    for batch in chunks(points, MAX_POINTS):
+                        body = {
+                            "device_type": device_type,
+                            "ps_key_list": keys,
+                            "point_id_list": batch,
+                            "is_get_point_dict": "1",
+                        }
+                        data = self._call(DEVICE_REALTIME, body)
+                        _collect_devices(data, by_key, tz_by_plant, collected)
+            except (UnavailableError, ParameterError) as exc:
+                read.unreadable[device_type] = exc
+                continue
+            read.snapshots.update(
+                (
+                    ps_key,
+                    RawSnapshot(got.device.ps_id, got.device, got.sampled_at, got.values, got.info),
+                )
+                for ps_key, got in collected.items()
+                if got.device is not None
+            )
+        return read
 
     def server_time(self) -> datetime:
         """The gateway's clock (GET /timestamp), as an aware UTC datetime."""
@@ -226,16 +268,47 @@ def _int_or_none(value: object) -> int | None:
     return int(number) if number is not None else None
 
 
-def _plant(row: Mapping[str, Any], detail: Mapping[str, Any]) -> Plant:
-    zone = row.get("ps_current_time_zone") or detail.get("ps_current_time_zone")
+def _plant(row: Mapping[str, Any]) -> Plant:
     return Plant(
         ps_id=id_str(row.get("ps_id")),
-        name=str(row.get("ps_name") or detail.get("ps_name") or row.get("ps_id")),
-        tz=parse_tz(zone),
+        name=str(row.get("ps_name") or row.get("ps_id")),
+        tz=parse_tz(row.get("ps_current_time_zone")),
         ps_type=_int_or_none(row.get("ps_type")),
         online=_int_or_none(row.get("online_status")) != 0,
+    )
+
+
+def _with_detail(plant: Plant, detail: Mapping[str, Any]) -> Plant:
+    zone = detail.get("ps_current_time_zone")
+    return replace(
+        plant,
+        name=plant.name if plant.name != plant.ps_id else str(detail.get("ps_name") or plant.name),
+        # the list's zone first; UTC is also what an absent one parses to
+        tz=parse_tz(zone) if plant.tz == UTC and zone else plant.tz,
         install_power_w=parse_float(detail.get("install_power")),
     )
+
+
+def _collect_devices(
+    data: Mapping[str, Any],
+    by_key: Mapping[str, Device],
+    tz_by_plant: Mapping[str, tzinfo],
+    into: dict[str, _Collected],
+) -> None:
+    """Merge one device reply's values (each item wrapped in `device_point`) into `into`."""
+    info = point_infos(data.get("point_dict"))
+    for entry in _mappings(data.get("device_point_list")):
+        item = entry.get("device_point", entry)
+        if not isinstance(item, Mapping):
+            continue
+        found = by_key.get(id_str(item.get("ps_key")))
+        if found is None:
+            continue
+        got = into.setdefault(found.ps_key, _Collected(found))
+        got.values.update(point_values(item))
+        got.info.update(info)
+        tz = tz_by_plant.get(found.ps_id, UTC)
+        got.sampled_at = parse_device_time(item.get("device_time"), tz) or got.sampled_at
 
 
 def _device(item: Mapping[str, Any], ps_id: str) -> Device | None:

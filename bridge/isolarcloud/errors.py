@@ -2,9 +2,12 @@
 
     IsolarcloudError                 base; `.code` is the cloud's result_code (or None)
     ├── TransientError               timeouts, connection errors, HTTP 5xx, malformed JSON,
-    │                                result codes -1, 000, 011, E997. Retried by the client
-    │                                with backoff; raised when the retries are used up.
-    │                                The caller tries again at the next poll.
+    │   │                            result codes -1, 000, 011, E997, a token refresh the
+    │   │                            authorisation server failed (code -1). Retried by the
+    │   │                            client with backoff (the token refresh only when the
+    │   │                            request never left: see oauth.py); raised when the
+    │   │                            retries are used up. The caller tries again later.
+    │   └── NotSentError             the connection failed: the gateway never saw the call.
     ├── RateLimitedError             E999 (hourly quota), E998 (monthly quota), E901 (too
     │                                frequent), HTTP 429. `.retry_after` says how many
     │                                seconds to wait; the caller backs off that long.
@@ -16,11 +19,16 @@
     │   │                            owner can fix it: run `isolarcloud2mqtt auth login`.
     │   └── CodeExchangeError        the token endpoint refused an authorisation code
     │                                (codes 2-6); `.hint` says what to do.
-    ├── AppConfigError               E00000, E00001, E911, E912, E914, 001, E900, E902-E910:
-    │                                the app key, secret or portal settings are wrong.
+    ├── AppConfigError               E00000, E00001, E911, E912, E914, 001, E902-E910:
+    │   │                            the app key, secret or portal settings are wrong.
+    │   └── UnavailableError         HTTP 404/405, E900, E994, E996: this account or app
+    │                                cannot use the endpoint. Optional data (device values,
+    │                                plant details) is skipped; a required endpoint fails.
     ├── WhitelistError               E918, E919: the portal's IP/user whitelist blocks us.
     │                                Fix the whitelist; keep retrying slowly, do NOT re-auth.
-    ├── ParameterError               009, 010 and other request bugs (a bug in the bridge).
+    ├── ParameterError               009, 010 and other request bugs (a bug in the bridge,
+    │                                or, for one device type only, a type the account
+    │                                cannot read).
     └── ApiError                     anything else.
 
 Messages never contain a secret: `error_for` masks every secret of the registry it is given.
@@ -36,7 +44,8 @@ HTTP_429_WAIT = 15.0  # what a live-tested peer waits after a 429 burst
 MONTHLY_QUOTA_WAIT = 3600.0
 
 _TRANSIENT = {"-1", "000", "011", "E997"}
-_APP_CONFIG = {"E00000", "E00001", "E00002", "E911", "E912", "E914", "001", "002", "E900"}
+_APP_CONFIG = {"E00000", "E00001", "E00002", "E911", "E912", "E914", "001", "002"}
+_UNAVAILABLE = {"E900", "E994", "E996"}
 _ENCRYPTION = {f"E{n}" for n in range(902, 911)}
 _WHITELIST = {"E918", "E919"}
 _PARAMETER = {"003", "009", "010", "E995"}
@@ -50,8 +59,6 @@ _APP_CONFIG_FIXES = {
     "E914": "the app key and the secret key do not belong together: copy both from the same "
     "application in the developer portal",
     "001": "the app key is empty: set [isolarcloud] app_key",
-    "E900": "this application is not allowed to call this API: check its API permissions "
-    "in the developer portal",
 }
 
 
@@ -66,6 +73,11 @@ class IsolarcloudError(Exception):
 
 class TransientError(IsolarcloudError):
     """A temporary failure (network, 5xx, malformed reply); try again later."""
+
+
+class NotSentError(TransientError):
+    """The connection failed before the request left: safe to send again, even a
+    single-use refresh token."""
 
 
 class RateLimitedError(IsolarcloudError):
@@ -98,6 +110,10 @@ class CodeExchangeError(AuthError):
 
 class AppConfigError(IsolarcloudError):
     """The app key, secret key or the application's portal settings are wrong."""
+
+
+class UnavailableError(AppConfigError):
+    """This account or application cannot use the endpoint (or a device type on it)."""
 
 
 class WhitelistError(IsolarcloudError):
@@ -153,9 +169,19 @@ def error_for(
             code,
         )
     if code in _ENCRYPTION:
+        # Sungrow marks encryption optional, and no OAuth client is known to need it; these
+        # codes are reported from the private app API, whose keys do not work here.
         return AppConfigError(
-            f"{text}: the application demands encrypted calls, which this bridge does not "
-            "make; turn encryption off for the application in the developer portal",
+            f"{text}: the gateway wants encrypted calls, which this bridge does not make; "
+            "check that [isolarcloud] app_key and secret_key come from an OpenAPI "
+            "application with OAuth2.0 in the developer portal of your region (keys of the "
+            "iSolarCloud app's own API do not work here)",
+            code,
+        )
+    if code in _UNAVAILABLE:
+        return UnavailableError(
+            f"{text}: this account or application cannot use this API (check the "
+            "application's API permissions in the developer portal)",
             code,
         )
     if code in _APP_CONFIG:

@@ -22,7 +22,9 @@ from bridge.isolarcloud.errors import (
     AuthError,
     AuthorizationDeadError,
     CodeExchangeError,
+    NotSentError,
     ParameterError,
+    TransientError,
 )
 from bridge.isolarcloud.parsing import id_str, parse_float
 from bridge.isolarcloud.regions import endpoints_for, region_for
@@ -33,6 +35,10 @@ from bridge.platform.secrets import SecretRegistry
 log = structlog.get_logger(__name__)
 
 EXCHANGE_PATH = "/openapi/apiManage/token"
+# Refresh answers that end the grant (Sungrow's refresh codes: 2 no authorisation
+# information, -2 refresh token expired, 5 invalid refresh token). The rest, such as -1
+# "authorization server token refresh failed", are the server's trouble: try again later.
+DEAD_GRANT_CODES = frozenset({"2", "-2", "5"})
 RENEW_PATH = "/openapi/apiManage/refreshToken"
 REFRESH_TOKEN_LIFETIME = 30 * 86400.0
 # The cloud sometimes reports a negative or tiny expires_in right after login.
@@ -198,14 +204,25 @@ class OAuth:
         now = self.clock()
         body = {"refresh_token": tokens.refresh_token, "grant_type": "refresh_token"}
         try:
-            envelope = self.session.post(RENEW_PATH, body)
+            # Sent once: the refresh token is single-use, so after a reply lost on its way
+            # back the old token is already burned, and sending it again would only turn a
+            # network hiccup into a dead authorisation. Only a connection that failed
+            # before the request left is retried; anything else waits for the next poll.
+            envelope = self.session.post(RENEW_PATH, body, resend=NotSentError)
             inner = _result_data(envelope).get("code")
             if inner is not None and str(inner) != "1":
-                raise ApiError("refresh refused", str(inner))
+                raise ApiError(f"the token refresh answered code {inner}", str(inner))
         except (ApiError, ParameterError, AuthError) as exc:
+            if isinstance(exc, ApiError | ParameterError) and exc.code not in DEAD_GRANT_CODES:
+                log.warning("auth.refresh_failed", code=exc.code, permanent=False)
+                raise TransientError(
+                    f"iSolarCloud could not renew the access token this time (code {exc.code}); "
+                    "the authorisation is kept and the renewal tried again at the next poll",
+                    exc.code,
+                ) from None
             self._dead_refresh = tokens.refresh_token
             self._tokens = None  # re-read the file next time: `auth login` may have run
-            log.warning("auth.refresh_failed", code=exc.code)
+            log.warning("auth.refresh_failed", code=exc.code, permanent=True)
             raise AuthorizationDeadError(
                 f"iSolarCloud refused to renew the authorisation (code {exc.code}: revoked, "
                 f"expired or already used); {LOGIN_FIX}",

@@ -18,6 +18,8 @@ class Region:
 REGIONS: dict[str, Region] = {
     region.code: region
     for region in (
+        # China's page: pysolarcloud uses web3.isolarcloud.com, bugjam/hass-isolarcloud
+        # web3.isolarcloud.com.cn; neither is shown live. `web_url` switches it.
         Region("cn", "https://gateway.isolarcloud.com", "https://web3.isolarcloud.com", 1),
         Region("intl", "https://gateway.isolarcloud.com.hk", "https://web3.isolarcloud.com.hk", 2),
         Region("eu", "https://gateway.isolarcloud.eu", "https://web3.isolarcloud.eu", 3),
@@ -42,10 +44,9 @@ def endpoints_for(cfg: IsolarcloudConfig) -> tuple[str, str]:
     """(gateway base URL, web base URL), without a trailing slash.
 
     A `gateway` override (simulator, proxy) serves both: the simulator hosts the API and
-    the authorisation page on the same address.
+    the authorisation page on the same address. `web_url` overrides the page alone.
     """
-    if cfg.gateway:
-        base = cfg.gateway.rstrip("/")
-        return base, base
     region = region_for(cfg)
-    return region.gateway, region.web
+    gateway = cfg.gateway.rstrip("/") if cfg.gateway else region.gateway
+    web = cfg.web_url or cfg.gateway or region.web
+    return gateway, web.rstrip("/")

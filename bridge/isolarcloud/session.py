@@ -16,9 +16,11 @@ from bridge.isolarcloud.call_counter import CallCounter
 from bridge.isolarcloud.errors import (
     HTTP_429_WAIT,
     ApiError,
+    NotSentError,
     RateLimitedError,
     TokenExpiredError,
     TransientError,
+    UnavailableError,
     error_for,
 )
 from bridge.isolarcloud.regions import endpoints_for
@@ -91,14 +93,19 @@ class ApiSession:
         body: dict[str, Any],
         *,
         bearer: str | None = None,
+        resend: type[TransientError] = TransientError,
     ) -> dict[str, Any]:
-        """The envelope of a successful call (`result_code` "1"), else a typed error."""
+        """The envelope of a successful call (`result_code` "1"), else a typed error.
+
+        Failures of the kind `resend` are retried with backoff: every transient one by
+        default; `NotSentError` only, for a call that must not reach the gateway twice.
+        """
         backoff = Backoff(base=RETRY_BASE, cap=RETRY_CAP, rng=self._rng)
         attempt = 0
         while True:
             try:
                 return self._post_once(path, body, bearer)
-            except TransientError as exc:
+            except resend as exc:
                 if attempt >= self._retries:
                     raise
                 attempt += 1
@@ -157,6 +164,10 @@ class ApiSession:
             raise TransientError(f"HTTP {status} from {path}", str(status))
         if status == 401 and bearer:
             raise TokenExpiredError(f"HTTP 401 from {path}: the access token was refused", "401")
+        if status in (404, 405):
+            raise UnavailableError(
+                f"HTTP {status} from {path}: this account or region does not offer it", str(status)
+            )
         if status >= 400:
             raise ApiError(f"HTTP {status} from {path}", str(status))
         try:
@@ -184,8 +195,10 @@ class ApiSession:
 def _transport_error(
     path: str, exc: httpx.TransportError, secrets: SecretRegistry
 ) -> TransientError:
-    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
     detail = secrets.redact(str(exc)) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return NotSentError(f"cannot connect to the gateway for {path}: {detail}")
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
     return TransientError(f"{kind} calling {path}: {detail}")
 
 

@@ -25,7 +25,8 @@ _SECRET_NAMES = frozenset(
         "token",
         "password",
         "passwd",
-        "code",
+        # not "code": the cloud's result codes are what a user searches for; an
+        # authorisation code is masked by its value, registered when it arrives
         "auth_code",
         "authorization",
         "authorization_code",

@@ -1,4 +1,5 @@
-"""A reading: the values of one plant or device in canonical units, keyed by metric name."""
+"""A reading: the values of one plant or device in canonical units, keyed by metric name,
+and the values it rejected as implausible."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ from bridge.isolarcloud.model import Device, source_key
 
 
 @dataclass(frozen=True, slots=True)
+class Rejected:
+    """A value outside its metric's plausible range: published as null, and reported."""
+
+    metric: str
+    point_id: str
+    raw: float  # as the cloud sent it, in the point's documented unit
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """Values of one plant or device in canonical units, keyed by metric name."""
 
@@ -19,6 +30,7 @@ class Reading:
     ts: datetime | None
     fetched_at: datetime
     values: Mapping[str, MetricValue]
+    rejected: tuple[Rejected, ...] = ()
 
     @property
     def source_key(self) -> str:

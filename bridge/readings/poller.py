@@ -19,7 +19,8 @@ from bridge.catalogue.metric import PLANT_LEVEL, Metric
 from bridge.catalogue.selection import Selection, extra_metric, select
 from bridge.config.model import Config
 from bridge.isolarcloud.budget import Estimate, estimate
-from bridge.isolarcloud.client import GatewayClient
+from bridge.isolarcloud.client import DEVICE_REALTIME, PLANT_DETAIL, GatewayClient
+from bridge.isolarcloud.errors import IsolarcloudError, ParameterError
 from bridge.isolarcloud.model import Device, Plant, PointInfo, RawSnapshot
 from bridge.readings.convert import to_reading
 from bridge.readings.energy_guard import EnergyGuard
@@ -44,6 +45,20 @@ class Inventory:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """Data this account cannot read: left out until the next device-list refresh."""
+
+    endpoint: str  # the API's name, e.g. "getDeviceRealTimeData"
+    device_type: int | None  # None: the whole endpoint (or a plant-level one)
+    error: str
+    code: str | None
+
+    @property
+    def key(self) -> str:
+        return self.endpoint if self.device_type is None else f"{self.endpoint}:{self.device_type}"
+
+
+@dataclass(frozen=True, slots=True)
 class PollResult:
     readings: list[Reading]
     # metric definitions per source (ps_id for a plant, ps_key for a device), extras included
@@ -64,6 +79,8 @@ class Poller:
     guard: EnergyGuard
     clock: Callable[[], float] = time.time
     _selections: dict[int, Selection] = field(default_factory=dict, init=False)
+    # what the account cannot read, by Skipped.key; emptied by each new inventory
+    skipped: dict[str, Skipped] = field(default_factory=dict, init=False)
 
     def selection(self, device_type: int) -> Selection:
         if device_type not in self._selections:
@@ -72,9 +89,13 @@ class Poller:
 
     def load_inventory(self) -> Inventory:
         wanted = set(self.cfg.plants.include)
+        self.skipped = {}  # a new inventory asks again for what failed before
+        listed, detail_error = self.client.plants_with_details()
+        if detail_error is not None:
+            self._skip(PLANT_DETAIL, None, detail_error)
         plants = tuple(
             p
-            for p in self.client.list_plants()
+            for p in listed
             if (not wanted or p.ps_id in wanted) and p.ps_id not in self.cfg.plants.exclude
         )
         missing = wanted - {p.ps_id for p in plants}
@@ -90,8 +111,18 @@ class Poller:
         }
         return Inventory(plants, devices)
 
+    def unreadable_types(self) -> set[int]:
+        return {s.device_type for s in self.skipped.values() if s.device_type is not None}
+
     def estimate(self, inventory: Inventory) -> Estimate:
-        by_type = Counter(d.device_type for ds in inventory.devices.values() for d in ds)
+        """The calls a poll costs: device types the account cannot read cost none."""
+        unreadable = self.unreadable_types()
+        by_type = Counter(
+            d.device_type
+            for ds in inventory.devices.values()
+            for d in ds
+            if d.device_type not in unreadable
+        )
         return estimate(
             self.cfg,
             {ps_id: len(ds) for ps_id, ds in inventory.devices.items()},
@@ -104,12 +135,17 @@ class Poller:
         plants = [p for p in inventory.plants if ps_ids is None or p.ps_id in ps_ids]
         devices = [d for p in plants for d in inventory.devices.get(p.ps_id, ())]
         fetched_at = datetime.fromtimestamp(self.clock(), UTC)
+        unreadable = self.unreadable_types()
+        devices = [d for d in devices if d.device_type not in unreadable]
         types = sorted({d.device_type for d in devices})
-        device_raw = self.client.device_realtime(
+        read = self.client.device_realtime(
             devices,
             {t: self.selection(t).point_ids for t in types},
             {p.ps_id: p.tz for p in plants},
         )
+        for device_type, exc in read.unreadable.items():
+            self._skip(DEVICE_REALTIME, device_type, exc)
+        device_raw = read.snapshots
         # Devices first: the plant values borrow the devices' sample time, so they must not
         # be older than it. Else a poll across midnight files yesterday's daily totals under
         # today's date, and the energy guard holds them all day instead of the reset.
@@ -134,6 +170,17 @@ class Poller:
         self.guard.save()
         missing = tuple(p.ps_id for p in plants if p.ps_id not in plant_raw)
         return PollResult(readings, metrics, tuple(p.ps_id for p in plants), missing)
+
+    def _skip(self, path: str, device_type: int | None, exc: IsolarcloudError) -> None:
+        error = str(exc)
+        if isinstance(exc, ParameterError) and device_type is not None:
+            # for one type of several, a parameter error is the account's, not the bridge's
+            error = f"iSolarCloud error {exc.code}: it refuses this device type for this account"
+        skipped = Skipped(path.rsplit("/", 1)[-1], device_type, error, exc.code)
+        log.warning(
+            "poll.skipped", endpoint=skipped.endpoint, device_type=device_type, error=str(exc)
+        )
+        self.skipped[skipped.key] = skipped
 
     def definitions(
         self, device_type: int, point_info: Mapping[str, PointInfo] | None = None

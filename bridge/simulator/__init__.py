@@ -3,6 +3,7 @@
 Mount it in tests with `httpx.MockTransport(sim.handle)`, or serve it over real HTTP with
 `serve(sim)`; both run the same handler."""
 
+from bridge.simulator.account import PROFILES, Account
 from bridge.simulator.api import (
     DEMO_APP_KEY,
     DEMO_APPLICATION_ID,
@@ -28,6 +29,8 @@ __all__ = [
     "DEMO_REDIRECT_URI",
     "DEMO_SECRET_KEY",
     "FAULT_KINDS",
+    "PROFILES",
+    "Account",
     "Faults",
     "SimClock",
     "SimDevice",

@@ -8,13 +8,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from bridge.simulator import webpage
+from bridge.simulator.account import Account
 from bridge.simulator.clock import SimClock
 from bridge.simulator.endpoints import PLATFORM_ENDPOINTS, Endpoint, Query
 from bridge.simulator.envelope import ApiError, envelope, json_response
@@ -22,7 +23,7 @@ from bridge.simulator.faults import Fault, Faults
 from bridge.simulator.history import HISTORY_ENDPOINTS
 from bridge.simulator.oauth import Issued, OAuthError, OAuthState
 from bridge.simulator.physics import PlantModel
-from bridge.simulator.plants import SimPlant, default_fleet
+from bridge.simulator.plants import Model, SimDevice, SimPlant, default_fleet
 
 DEMO_APP_KEY = "3F7A1C9E5B2D4E6F8A0B1C2D3E4F5A6B"
 DEMO_SECRET_KEY = "demosecretk3y0123456789abcdefghi"  # noqa: S105 - public demo value
@@ -58,8 +59,10 @@ class Simulator:
         seed: int = 0,
         expires_in: int = 172799,
         hourly_quota: int = 2000,
+        account: Account | None = None,
     ) -> None:
         self.clock = clock or SimClock()
+        self.account = account or Account()
         self.plants = list(default_fleet(seed) if plants is None else plants)
         if len({p.ps_id for p in self.plants}) != len(self.plants):
             raise ValueError("simulated plants must have distinct ps_id values")
@@ -125,6 +128,16 @@ class Simulator:
         parts = urlsplit(redirect_uri)
         query = {"code": code} | ({} if state is None else {"state": state})
         return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+    def add_device(self, ps_id: int, model: Model) -> SimDevice:
+        """An installer adds a device to a plant: listed from the next device-list call."""
+        with self._lock:
+            index = next(i for i, p in enumerate(self.plants) if p.ps_id == ps_id)
+            plant = self.plants[index]
+            device = model.device(ps_id, max(d.uuid - plant.uuid for d in plant.devices) + 1)
+            self.plants[index] = plant = replace(plant, devices=(*plant.devices, device))
+            self._models[ps_id].plant = plant
+        return device
 
     def revoke(self) -> None:
         with self._lock:
@@ -269,8 +282,12 @@ class Simulator:
             body, {p.ps_id: p for p in self.plants if str(p.ps_id) in allowed}, self._models, now
         )
         assert endpoint is not None  # token paths were handled above
+        name = path.removeprefix(PLATFORM)
         try:
-            data = endpoint(query)
+            refused = self.account.refusal(name, body)
+            if refused is not None:
+                return refused
+            data = self.account.rewrite(endpoint(query))
         except ApiError as exc:
             return self._error(exc.code, exc.message, headers)
         return json_response(envelope(now, self._rng, data=data), headers=headers)
@@ -297,6 +314,10 @@ class Simulator:
         )
 
     def _refresh(self, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        failed = self.account.failed_refresh()
+        if failed is not None:  # the authorisation server failed: the token stays valid
+            data = {"code": failed}
+            return json_response(envelope(self.clock.now(), self._rng, data=data), headers=headers)
         try:
             issued = self._oauth.rotate(body.get("refresh_token"), self.clock.now())
         except OAuthError as exc:

@@ -39,6 +39,10 @@ class SimClock:
     def start(self) -> datetime:
         return self._start
 
+    @property
+    def speed(self) -> float:
+        return self._speed
+
     def now(self) -> datetime:
         with self._lock:
             elapsed = (self._monotonic() - self._t0) * self._speed + self._offset

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import copy
 import socket
 import sys
 import threading
@@ -13,6 +15,7 @@ import httpx
 
 from bridge.config.model import Config, IsolarcloudConfig, MqttConfig, PollConfig
 from bridge.platform.stop import StopSignal
+from bridge.simulator.account import PROFILES
 from bridge.simulator.api import (
     DEMO_APP_KEY,
     DEMO_APPLICATION_ID,
@@ -155,21 +158,23 @@ def simulator_config(
     )
 
 
-def run_simulator(
-    host: str, port: int, *, seed: int, speed: float, plants: int, stop: StopSignal
-) -> int:
-    """Serve until `stop` (SIGINT/SIGTERM); print the URL and a config snippet to paste."""
+def run_simulator(args: argparse.Namespace, stop: StopSignal) -> int:
+    """`isolarcloud2mqtt simulator`: serve until `stop` (SIGINT/SIGTERM); print the URL and
+    a config snippet to paste."""
+    host, port, seed, speed, plants = args.host, args.port, args.seed, args.speed, args.plants
+    profile = args.profile
     sim = Simulator(
         # 0 plants asked for: the two demo plants (default_fleet)
         plants=fleet(plants, seed) if plants > 0 else None,
         clock=SimClock(datetime.now(UTC), speed),
         seed=seed,
+        account=copy.deepcopy(PROFILES[profile]),
     )
     server = serve(sim, host, port)
     try:
         print(
             f"iSolarCloud simulator listening on {server.url} "
-            f"({len(sim.plants)} plants, seed {seed}, speed x{speed:g})"
+            f"({len(sim.plants)} plants, seed {seed}, speed x{speed:g}, account {profile})"
         )
         print("Demo credentials for your config file (these are not secrets):\n")
         print(config_snippet(server.url))

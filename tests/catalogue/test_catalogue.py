@@ -110,13 +110,14 @@ def test_millivolts_become_volts() -> None:
     assert by_key(BATTERY, "max_cell_voltage").convert(3325.0) == 3.325
 
 
-def test_battery_current_is_charge_positive() -> None:
-    # the cloud's positive is discharging (gruijter: power = -V*I), so the value is negated
-    current = by_key(BATTERY, "battery_current")
-    assert current.convert(-5.5) == 5.5
-    assert current.convert(2.0) == -2.0
-    assert current.convert(0.0) == 0.0
-    assert "gruijter" in current.sign_note
+def test_battery_currents_are_charge_positive() -> None:
+    # the cloud's positive is discharging (gruijter: power = -V*I; Afrouper's snapshot)
+    for level in (BATTERY, ESS):
+        current = by_key(level, "battery_current")
+        assert current.convert(-5.5) == 5.5
+        assert current.convert(2.0) == -2.0
+        assert current.convert(0.0) == 0.0
+        assert re.search("gruijter|Afrouper", current.sign_note)
 
 
 def test_signed_power_metrics_state_their_convention_and_source() -> None:
@@ -124,7 +125,7 @@ def test_signed_power_metrics_state_their_convention_and_source() -> None:
     assert "charging" in by_key(PLANT_LEVEL, "battery_power").sign_note
     assert "import" in by_key(METER, "active_power").sign_note
     # every note names its source: one of those docs/metrics.md lists, or says there is none
-    sources = r"sungrow-hass|hass-isolarcloud|gruijter|Sungrow|no source"
+    sources = r"sungrow-hass|hass-isolarcloud|gruijter|Afrouper|Sungrow|no source"
     for m in CATALOGUE:
         if m.sign_note:
             assert re.search(rf"\(.*({sources}).*\)", m.sign_note), m.key

@@ -139,20 +139,35 @@ def test_unknown_exclude_name_is_a_config_error_with_a_suggestion() -> None:
     assert "\n" not in message
 
 
-def test_a_point_dict_unit_in_kilo_is_rescaled_before_conversion() -> None:
+def test_a_curated_metric_keeps_its_documented_unit_whatever_point_dict_says() -> None:
+    # Sungrow's own labels are wrong at times: 13140 is labelled kWh and sends Wh
     infos = {
         "83024": PointInfo("83024", "Plant Total Yield", "kWh"),
         "83033": PointInfo("83033", "Plant Power", "kW"),
         "83022": PointInfo("83022", "Daily Yield of Plant", "Wh"),
-        "83067": PointInfo("83067", "Total Active Power of PV", "W/m²"),  # nonsense: ignored
+        "83067": PointInfo("83067", "Total Active Power of PV", "W/m²"),
     }
-    values = point_values({"p83024": "108.5", "p83033": "3.2", "p83022": "9276", "p83067": "5"})
+    values = point_values({"p83024": "108500", "p83033": "3200", "p83022": "9276", "p83067": "5"})
     raw = RawSnapshot("4711", None, SAMPLED, values, infos)
     reading = to_reading(raw, select(PLANT_LEVEL, PointsConfig()), FETCHED)
-    assert reading.values["energy_total"] == 108.5
+    assert reading.values["energy_total"] == 108.5  # Wh, as documented: 108.5 kWh
     assert reading.values["power"] == 3200.0
     assert reading.values["energy_today"] == 9.276
     assert reading.values["pv_power"] == 5.0
+    assert reading.rejected == ()
+
+
+def test_an_implausible_value_is_null_and_reported() -> None:
+    values = point_values({"p83252": "65.535", "p83033": "2500", "p83016": "6553.5"})
+    raw = RawSnapshot("4711", None, SAMPLED, values)
+    reading = to_reading(raw, select(PLANT_LEVEL, PointsConfig()), FETCHED)
+    assert reading.values["battery_soc"] is None  # 6553.5 %
+    assert reading.values["ambient_temperature"] is None  # 6553.5 °C
+    assert reading.values["power"] == 2500.0
+    assert {(r.metric, r.point_id, r.raw) for r in reading.rejected} == {
+        ("battery_soc", "83252", 65.535),
+        ("ambient_temperature", "83016", 6553.5),
+    }
 
 
 def test_extra_metric_spells_celsius_the_way_home_assistant_does() -> None:

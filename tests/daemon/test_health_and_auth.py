@@ -13,7 +13,13 @@ from bridge.daemon.outcome import OK, Outcome
 from tests.daemon.fakes import RecordingPublisher
 
 START = 1_750_000_000.0
-USAGE = Usage(calls_last_hour=12, mqtt_reconnects=1, token_expires_at=None, next_poll_at=None)
+USAGE = Usage(
+    calls_last_hour=12,
+    mqtt_reconnects=1,
+    token_expires_at=None,
+    next_poll_at=None,
+    notices={"interval_s": 300},
+)
 DEAD = Outcome("reauth_required", "refused (code 5)", "5", "5", retry_after=900)
 
 

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from datetime import datetime
 
 from bridge.daemon.service import Service
-from bridge.simulator import Simulator
 from tests.support.broker import MosquittoBroker, retained_snapshot
 
 BRIDGE = "isolarcloud/bridge"
-
-
-def sim_seconds(sim: Simulator) -> Callable[[], float]:
-    """The simulator's time as epoch seconds: a clock (and monotonic) for the service."""
-    return lambda: sim.clock.now().timestamp()
 
 
 def named_topics(service: Service) -> set[str]:

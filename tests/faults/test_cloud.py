@@ -19,13 +19,11 @@ import pytest
 from bridge.catalogue.metric import PLANT_LEVEL
 from bridge.catalogue.metrics import metrics_for
 from bridge.daemon.service import Service
-from bridge.platform.systemd import Notifier
 from bridge.simulator import SimClock, Simulator, serve
 from bridge.simulator.demo import authorise
-from tests.faults.rig import sim_seconds
 from tests.support.broker import Message, MosquittoBroker, Watcher, wait_until
 from tests.support.rig import make_config
-from tests.support.service import start_service
+from tests.support.service import on_sim_time, sim_seconds, start_service
 
 SPEED = 1200.0
 # Brisbane's (GMT+10) midnight falls two simulated hours in; Utrecht is in full sun
@@ -173,15 +171,7 @@ def test_mixed_cloud_faults_over_hundreds_of_polls(
         threading.Thread(target=press_refresh, args=(presser, stop), daemon=True),
         threading.Thread(target=sample_calls, args=(sim, stop, samples), daemon=True),
     ]
-    clock = sim_seconds(sim)
-    running = start_service(
-        cfg,
-        state_dir,
-        clock=clock,
-        monotonic=clock,
-        notifier=Notifier({"WATCHDOG_USEC": "40000"}),  # wake every 20 ms = 24 sim s
-        client_sleep=lambda seconds: time.sleep(seconds / SPEED),
-    )
+    running = start_service(cfg, state_dir, **on_sim_time(sim))
     service = running.service
     started = time.monotonic()
     try:

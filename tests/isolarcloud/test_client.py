@@ -82,7 +82,7 @@ def test_device_realtime_grouped_by_type(harness: Harness, client: GatewayClient
     types = {d.device_type for d in devices}
     points = {1: ["24", "1"], 14: ["13011", "13141"], 43: ["58604"], 7: ["8018"], 22: ["1"]}
     before = harness.sim.calls[DEVICE_REALTIME]
-    snaps = client.device_realtime(devices, points, tz_by_plant)
+    snaps = client.device_realtime(devices, points, tz_by_plant).snapshots
     assert harness.sim.calls[DEVICE_REALTIME] - before == len(types & set(points))
     assert set(snaps) == {d.ps_key for d in devices if d.device_type in points}
     sim_now = harness.clock.now()
@@ -99,7 +99,7 @@ def test_device_realtime_grouped_by_type(harness: Harness, client: GatewayClient
 def test_device_points_chunked_by_100(harness: Harness, client: GatewayClient) -> None:
     devices = [d for d in client.list_devices("1122348203") if d.device_type == 14]
     points = {14: [str(13000 + i) for i in range(150)]}
-    snaps = client.device_realtime(devices, points, {})
+    snaps = client.device_realtime(devices, points, {}).snapshots
     assert harness.sim.calls[DEVICE_REALTIME] == 2
     assert len(snaps[devices[0].ps_key].values) == 150
 
@@ -142,7 +142,7 @@ def test_nothing_to_ask_costs_no_call(harness: Harness, client: GatewayClient) -
     before = harness.sim.total_calls
     assert client.plant_realtime([], PLANT_POINTS) == {}
     assert client.plant_realtime(plants, []) == {}
-    assert client.device_realtime([], {14: ["13011"]}, {}) == {}
+    assert client.device_realtime([], {14: ["13011"]}, {}).snapshots == {}
     assert harness.sim.total_calls == before
 
 

@@ -102,14 +102,25 @@ def test_secret_key_names_are_masked_even_when_not_registered() -> None:
     stream = io.StringIO()
     configure_logging("debug", "json", SecretRegistry(), stream)
     structlog.get_logger("t").info(
-        "x", Password="hunter2", secret_key="s", result_code="E00003", code="abc", token=None
+        "x", Password="hunter2", secret_key="s", result_code="E00003", code="E999", token=None
     )
     line = json.loads(stream.getvalue())
     assert line["Password"] == "***"
     assert line["secret_key"] == "***"
-    assert line["code"] == "***"
+    assert line["code"] == "E999"  # a result code, which users search for, stays readable
     assert line["result_code"] == "E00003"
     assert line["token"] is None
+
+
+def test_an_authorisation_code_is_masked_by_its_value_under_any_key() -> None:
+    stream = io.StringIO()
+    secrets = SecretRegistry()
+    secrets.add("tSQsoO", rotating=True)  # as OAuth registers a code when it arrives
+    configure_logging("debug", "json", secrets, stream)
+    structlog.get_logger("t").info("x", code="tSQsoO", url="http://h/cb?code=tSQsoO&state=1")
+    line = json.loads(stream.getvalue())
+    assert line["code"] == "***"
+    assert line["url"] == "http://h/cb?code=***&state=1"
 
 
 def test_json_lines_parse_with_event_level_and_utc_timestamp() -> None:

@@ -76,7 +76,6 @@ def test_secret_key_names() -> None:
         "token",
         "password",
         "Password",
-        "code",
         "authorization",
         "Authorization",
         "access_token",
@@ -88,7 +87,7 @@ def test_secret_key_names() -> None:
         "client_secret",
     ):
         assert is_secret_key(name), name
-    for name in ("result_code", "token_expiry", "expires_in", "username", "plant", "appkey"):
+    for name in ("code", "result_code", "token_expiry", "expires_in", "username", "plant"):
         assert not is_secret_key(name), name
 
 

@@ -11,12 +11,13 @@ import httpx
 import pytest
 
 from bridge.config.model import Config, PlantsConfig
-from bridge.isolarcloud.client import GatewayClient
+from bridge.isolarcloud.client import DEVICE_REALTIME, GatewayClient
 from bridge.isolarcloud.onboarding import login
 from bridge.isolarcloud.tokens import TokenStore
 from bridge.readings.energy_guard import EnergyGuard
 from bridge.readings.poller import Poller
 from bridge.simulator import (
+    Account,
     SimClock,
     Simulator,
     demo_settings,
@@ -83,3 +84,40 @@ def test_plants_include_and_exclude(sim: Simulator, tmp_path: Path) -> None:
     not_first = Config(plants=PlantsConfig(exclude=(ids[0],)))
     for poller in make_poller(sim, tmp_path, not_first):
         assert poller.load_inventory().ps_ids == (ids[1],)
+
+
+def test_an_unreadable_device_type_is_not_asked_again_until_the_next_inventory(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    sim.account = Account(unreadable_types=frozenset({43}))
+    for poller in make_poller(sim, tmp_path):
+        inventory = poller.load_inventory()
+        full_cost = poller.estimate(inventory).per_poll
+        first = poller.poll(inventory)
+        assert [(s.endpoint, s.device_type) for s in poller.skipped.values()] == [
+            ("getDeviceRealTimeData", 43)
+        ]
+        assert not any(r.device and r.device.device_type == 43 for r in first.readings)
+        assert any(r.device is None for r in first.readings)  # plant data flows
+        assert poller.estimate(inventory).per_poll == full_cost - 1  # costs no call now
+        calls = sim.calls[DEVICE_REALTIME]
+        poller.poll(inventory)
+        assert sim.calls[DEVICE_REALTIME] - calls == 4  # types 1, 14, 7, 22: not 43
+        sim.account = Account()  # the account may read batteries after all
+        inventory = poller.load_inventory()
+        assert poller.skipped == {}
+        again = poller.poll(inventory)
+        assert any(r.device and r.device.device_type == 43 for r in again.readings)
+
+
+def test_a_failing_plant_detail_leaves_the_plants_without_their_details(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    sim.account = Account(failing_detail="E994")
+    for poller in make_poller(sim, tmp_path):
+        inventory = poller.load_inventory()
+        assert [p.ps_id for p in inventory.plants] == ["1122348203", "1122348217"]
+        assert all(p.install_power_w is None for p in inventory.plants)
+        assert list(poller.skipped) == ["getPowerStationDetail"]
+        result = poller.poll(inventory)
+        assert {r.ps_id for r in result.readings if r.device is None} == set(inventory.ps_ids)

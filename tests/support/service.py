@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bridge.config.model import Config
 from bridge.daemon.service import Service
+from bridge.platform.systemd import Notifier
+from bridge.simulator import Simulator
 from tests.support.broker import wait_until
 
 
@@ -36,6 +40,23 @@ class Running:
         self.thread.join(timeout)
         assert not self.thread.is_alive(), "the service did not stop"
         return self.exit_codes[0]
+
+
+def sim_seconds(sim: Simulator) -> Callable[[], float]:
+    """The simulator's time as epoch seconds: a clock (and monotonic) for the service."""
+    return lambda: sim.clock.now().timestamp()
+
+
+def on_sim_time(sim: Simulator) -> dict[str, Any]:
+    """Service arguments that run it on the simulator's (fast) clock: its schedule, its
+    retry pauses, and a loop that wakes every 20 ms of real time to see the clock move."""
+    clock = sim_seconds(sim)
+    return {
+        "clock": clock,
+        "monotonic": clock,
+        "client_sleep": lambda seconds: time.sleep(seconds / sim.clock.speed),
+        "notifier": Notifier({"WATCHDOG_USEC": "40000"}),
+    }
 
 
 def start_service(cfg: Config, state_dir: Path, **kwargs: Any) -> Running:
