@@ -18,9 +18,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from bench.rig import AckCounter, CountingConnection, FleetRig, bridge_publisher
+from bench.rig import AckCounter, Announced, CountingConnection, FleetRig, bridge_publisher
 from bridge.mqtt.publisher import Publisher
-from bridge.readings.poller import PollResult
 
 GOAL = 0.8  # the bridge should reach 80% of the bare loop
 
@@ -68,15 +67,17 @@ class BareLoop:
         self.client.loop_stop()
 
 
-def _bridge_pass(conn: CountingConnection, publisher: Publisher, result: PollResult) -> float:
+def _bridge_pass(
+    conn: CountingConnection, publisher: Publisher, announced: list[Announced]
+) -> float:
     started = time.perf_counter()
-    for reading in result.readings:
-        publisher.publish_reading(reading, result.metrics[reading.source_key])
+    for reading in announced:
+        publisher.publish_reading(*reading)
     conn.acks.wait()
     return time.perf_counter() - started
 
 
-def _profile(conn: CountingConnection, publisher: Publisher, result: PollResult) -> list[str]:
+def _profile(conn: CountingConnection, publisher: Publisher, result: list[Announced]) -> list[str]:
     """The functions with the most own time in one bridge pass, as `name: seconds`."""
     profiler = cProfile.Profile()
     profiler.enable()
@@ -88,7 +89,7 @@ def _profile(conn: CountingConnection, publisher: Publisher, result: PollResult)
 
 
 def measure(rig: FleetRig, host: str, port: int, rounds: int) -> PublishRate:
-    result = rig.poller.poll(rig.inventory)
+    result = rig.announced(rig.poller.poll(rig.inventory))
     conn, publisher = bridge_publisher(host, port, "bench-bridge")
     bare = BareLoop(host, port)
     try:

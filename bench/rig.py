@@ -16,6 +16,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from bridge.catalogue.definitions import MetricBook
+from bridge.catalogue.metric import Metric
 from bridge.config.model import Config, MqttConfig, PollConfig
 from bridge.isolarcloud.client import GatewayClient
 from bridge.mqtt.connection import MqttConnection
@@ -24,7 +26,9 @@ from bridge.mqtt.topics import Topics
 from bridge.platform.logging import configure_logging
 from bridge.platform.secrets import SecretRegistry
 from bridge.readings.energy_guard import EnergyGuard
-from bridge.readings.poller import Inventory, Poller
+from bridge.readings.model import Reading
+from bridge.readings.poller import Inventory, Poller, PollResult
+from bridge.readings.presence import Presence
 from bridge.simulator import SimClock, Simulator, fleet, simulator_config
 from bridge.simulator.demo import authorise
 
@@ -33,6 +37,7 @@ SIM_START = datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
 POLL_STEP_S = 300.0  # the sim clock moves one cloud cadence per poll
 UNLIMITED_QUOTA = 10**9  # benchmarks poll far faster than the cloud's hourly quota allows
 MAX_OUTSTANDING = 20_000  # unacknowledged messages, well below paho's 65,535 message ids
+Announced = tuple[Reading, dict[str, Metric]]  # a reading and the metrics it publishes
 
 
 def quiet_logging() -> None:
@@ -115,6 +120,7 @@ class FleetRig:
     sim: Simulator = field(init=False)
     client: GatewayClient = field(init=False)
     poller: Poller = field(init=False)
+    presence: Presence = field(init=False)
     inventory: Inventory = field(init=False)
     # Start the sim clock this far ahead, so the simulator's frame store (8 days of
     # history) is full before the first poll and its memory no longer grows.
@@ -131,7 +137,9 @@ class FleetRig:
         store = authorise(self.sim, cfg.isolarcloud, self.state_dir, transport=transport)
         self.client = GatewayClient(cfg.isolarcloud, store, transport=transport, clock=self.now)
         guard = EnergyGuard(self.state_dir / "counters.toml")
-        self.poller = Poller(self.client, cfg, guard, self.now)
+        book = MetricBook(cfg.points)
+        self.poller = Poller(self.client, cfg, guard, self.now, book)
+        self.presence = Presence(book, None, self.now)
         self.inventory = self.poller.load_inventory()
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
@@ -140,6 +148,13 @@ class FleetRig:
             return self.sim.handle(request)
         finally:
             self.sim_cpu_s += time.thread_time() - started
+
+    def announced(self, result: PollResult) -> list[Announced]:
+        """Each reading with the metrics it announces, as the daemon publishes them."""
+        self.presence.observe(self.inventory, result)
+        return [
+            (r, self.presence.metrics(self.inventory, r.ps_id, r.device)) for r in result.readings
+        ]
 
     def now(self) -> float:
         return self.sim.clock.now().timestamp()
@@ -163,8 +178,8 @@ def poll_and_publish(rig: FleetRig, publisher: Publisher, conn: CountingConnecti
     1,000 plants publishes about 80,000, so publishing pauses while too many are queued.
     """
     result = rig.poller.poll(rig.inventory)
-    for reading in result.readings:
-        publisher.publish_reading(reading, result.metrics[reading.source_key])
+    for reading in rig.announced(result):
+        publisher.publish_reading(*reading)
         if conn.acks.sent - conn.acks.acked > MAX_OUTSTANDING:
             conn.acks.wait(outstanding=MAX_OUTSTANDING // 2)
     conn.acks.wait()

@@ -15,6 +15,9 @@ MetricValue = float | int | str | None
 CounterKind = Literal["lifetime", "daily", "none"]
 # (lowest, highest) plausible published value; None: no bound on that side or at all
 Bounds = tuple[float | None, float | None] | None
+# What makes a plant or device have a metric: being that plant or device ("level"), a
+# battery or a meter in its plant, or a value the cloud has delivered for it ("value").
+Needs = Literal["level", "battery", "meter", "value"]
 # device_type of the plant itself in Sungrow's device-type table; plant metrics use it
 PLANT_LEVEL = 11
 
@@ -50,6 +53,7 @@ class Metric:
     # the sign convention of a signed value and the source it rests on (docs/metrics.md)
     sign_note: str = ""
     bounds: Bounds = None
+    needs: Needs = "level"
 
     def plausible(self, value: MetricValue) -> bool:
         """Whether a converted value lies within the metric's bounds (text always does)."""

@@ -9,7 +9,7 @@ their sources is `docs/metrics.md` (`bridge.catalogue.metrics_doc`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bridge.catalogue.conversions import (
     OPERATING_STATUS_OPTIONS,
@@ -25,6 +25,7 @@ from bridge.catalogue.metric import (
     CounterKind,
     Metric,
     MetricValue,
+    Needs,
     identity,
 )
 
@@ -375,13 +376,30 @@ def _comm_module() -> list[Metric]:
     ]
 
 
-CATALOGUE: tuple[Metric, ...] = (
-    *_plant(),
-    *_inverter(),
-    *_ess(),
-    *_battery(),
-    *_meter(),
-    *_comm_module(),
+_METER_WORDS = ("grid_", "load_", "self_consumption", "feed_in", "purchased")
+_SENSORS = ("irradiance", "ambient_temperature", "module_temperature")
+
+
+def _needs(metric: Metric) -> Needs:
+    """What a plant or device needs to have this metric (see `Metric.needs`).
+
+    A plant's or a hybrid inverter's battery figures need a battery in the plant, its grid
+    and load figures a meter; the phases a single-phase device lacks, a second MPPT and the
+    weather sensors need a delivered value.
+    """
+    key, level = metric.key, metric.device_type
+    if key.startswith(("phase_b_", "phase_c_", "mppt2_")) or key in _SENSORS:
+        return "value"
+    if level in (PLANT_LEVEL, ESS) and key.startswith("battery_"):
+        return "battery"
+    if level in (PLANT_LEVEL, ESS) and key.startswith(_METER_WORDS) and key != "grid_frequency":
+        return "meter"
+    return "level"
+
+
+CATALOGUE: tuple[Metric, ...] = tuple(
+    replace(m, needs=_needs(m))
+    for m in (*_plant(), *_inverter(), *_ess(), *_battery(), *_meter(), *_comm_module())
 )
 LEVELS: tuple[int, ...] = tuple(dict.fromkeys(m.device_type for m in CATALOGUE))
 

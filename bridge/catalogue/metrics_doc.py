@@ -6,7 +6,7 @@ Regenerate with `python -m bridge.catalogue.metrics_doc > docs/metrics.md`; a te
 from __future__ import annotations
 
 from bridge.catalogue.conversions import OPERATING_STATUS_OPTIONS
-from bridge.catalogue.metric import PLANT_LEVEL, Metric
+from bridge.catalogue.metric import PLANT_LEVEL, Metric, Needs
 from bridge.catalogue.metrics import BATTERY, COMM_MODULE, ESS, INVERTER, LEVELS, METER, metrics_for
 
 _LEVEL_TITLES = {
@@ -16,6 +16,13 @@ _LEVEL_TITLES = {
     BATTERY: "Battery (device type 43)",
     METER: "Meter (device type 7)",
     COMM_MODULE: "Communication module (device type 22)",
+}
+
+_APPEARS: dict[Needs, str] = {
+    "level": "always",
+    "battery": "battery",
+    "meter": "meter",
+    "value": "value",
 }
 
 _HEADER = """\
@@ -70,7 +77,22 @@ levels and part of Home Assistant unique ids.
   states Sungrow documents for these points, as snake_case, plus `unknown` for any other
   code.
 - **Extra points** added with `[points] extra` publish as `p<id>`, the raw value in the
-  unit `point_dict` gives, without device or state class.
+  unit the cloud's `point_dict` gives, with the Home Assistant classes that unit implies:
+  W/kW power and var, VA, V, A, Hz, °C, W/m², dBm with `measurement`; Wh/kWh/MWh energy
+  with `total_increasing` (and the energy guard, daily or lifetime by the point's name:
+  "daily", "today" or "day" restart at midnight, "total", "cumulative", "accumulated" or
+  "lifetime" never fall); h a `duration` with `total_increasing`; % with `measurement`
+  and no device class. A unit the bridge does not know gets no classes: the value is
+  published and graphed, but it is no statistic. An extra point appears only where the
+  cloud delivers a value for it (*appears* `value`).
+- **What appears** (column *appears*): an entity, its JSON key and its per-value topic
+  exist only for a plant or device that can have the metric. `always`: every plant or
+  device of that type. `battery`: the plant lists a battery (device type 43). `meter`:
+  the plant lists a meter (device type 7). `value`: once the cloud delivers a value for
+  it (a second MPPT, phases B and C, weather sensors, extra points). A metric that
+  appeared by its value stays through nights of `null` and restarts (the state directory
+  keeps `entities.json`), and goes after 30 days without a value; all of a device's go
+  when the device leaves the plant. Details: `docs/topics.md`, "Which metrics a plant has".
 - *enabled*: `no` means Home Assistant creates the entity disabled; enable it there.
 
 """
@@ -86,6 +108,7 @@ _COLUMNS = (
     "precision",
     "counter",
     "enabled",
+    "appears",
     "sign",
 )
 
@@ -111,6 +134,7 @@ def _row(m: Metric) -> str:
         m.precision,
         "" if m.counter == "none" else m.counter,
         enabled,
+        _APPEARS[m.needs],
         m.sign_note,
     )
     return "| " + " | ".join(_cell(c) for c in cells) + " |"

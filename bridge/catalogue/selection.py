@@ -1,18 +1,13 @@
-"""What to request and publish for one level: the catalogue after the user's `[points]`.
-
-Also the definition of a user-added point (`[points] extra`), from the cloud's point_dict.
-"""
+"""What to request and publish for one level: the catalogue after the user's `[points]`."""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
 
-from bridge.catalogue.conversions import UNIT_ALIASES
 from bridge.catalogue.metric import PLANT_LEVEL, Metric
 from bridge.catalogue.metrics import CATALOGUE, metrics_for
 from bridge.config.model import ConfigError, PointsConfig
-from bridge.isolarcloud.model import PointInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +55,4 @@ def select(device_type: int, points: PointsConfig) -> Selection:
         extra_point_ids=tuple(
             i for i in _extra_ids(device_type, points) if f"p{i}" not in excluded
         ),
-    )
-
-
-def extra_metric(point_id: str, device_type: int, info: PointInfo | None) -> Metric:
-    """The Metric of a user-added point: its unit from point_dict, no invented classes."""
-    unit = info.unit.strip() if info else ""
-    unit = UNIT_ALIASES.get(unit, unit)
-    return Metric(
-        key=f"p{point_id}",
-        point_id=point_id,
-        device_type=device_type,
-        label=(info.name.strip() if info else "") or f"Point {point_id}",
-        source_unit=unit,
-        unit=unit or None,
-        device_class=None,
-        state_class=None,
     )

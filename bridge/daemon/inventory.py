@@ -9,7 +9,7 @@ from dataclasses import KW_ONLY, dataclass, field
 import structlog
 
 from bridge import __version__
-from bridge.catalogue.metric import PLANT_LEVEL, Metric
+from bridge.catalogue.metric import Metric
 from bridge.config.model import Config
 from bridge.daemon.info import Events, info_payload
 from bridge.isolarcloud.model import Device, Plant
@@ -18,6 +18,7 @@ from bridge.mqtt.publisher import Publisher
 from bridge.mqtt.topics import Topics
 from bridge.platform.systemd import Notifier
 from bridge.readings.poller import Inventory, Poller
+from bridge.readings.presence import Presence
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +30,7 @@ class InventoryKeeper:
     publisher: Publisher
     events: Events
     notifier: Notifier
+    presence: Presence
     _: KW_ONLY
     started_at: float
     monotonic: Callable[[], float]
@@ -47,15 +49,15 @@ class InventoryKeeper:
         self._next_load = self.monotonic() + self.cfg.poll.device_list_interval
         if inventory != self.inventory:
             self.inventory = inventory
-            self._announce(poller)
+            log.info("inventory.changed", plants=list(inventory.ps_ids))
+            self.announce()
 
-    def _announce(self, poller: Poller) -> None:
+    def announce(self) -> None:
+        """Discovery for what each plant and device announces (see `Presence`), and info."""
         inv = self.inventory
-        log.info("inventory.changed", plants=list(inv.ps_ids))
 
         def definitions(plant: Plant, device: Device | None) -> list[Metric]:
-            level = device.device_type if device else PLANT_LEVEL
-            return list(poller.definitions(level).values())
+            return list(self.presence.metrics(inv, plant.ps_id, device).values())
 
         # also when discovery is off: the publisher tracks the data topics for cleanup
         self.publisher.publish_discovery(

@@ -22,6 +22,7 @@ from bridge.mqtt.publisher import Publisher
 from bridge.platform.secrets import SecretRegistry
 from bridge.readings.energy_guard import EnergyGuard
 from bridge.readings.poller import Poller, PollResult
+from bridge.readings.presence import Presence
 
 log = structlog.get_logger(__name__)
 
@@ -67,6 +68,7 @@ class PollCycle:
     keeper: InventoryKeeper
     events: Events
     notices: Notices
+    presence: Presence
     settings: ClientSettings
     monotonic: Callable[[], float]
     _client: GatewayClient | None = field(default=None, init=False)
@@ -81,6 +83,8 @@ class PollCycle:
             if self.keeper.due():
                 self.keeper.reload(poller)
             result = poller.poll(self.keeper.inventory, ps_ids)
+            if self.presence.observe(self.keeper.inventory, result):
+                self.keeper.announce()  # a metric appeared or went: discovery first
             self._publish(result)
             outcome = OK
         except IsolarcloudError as exc:
@@ -128,12 +132,16 @@ class PollCycle:
                 rng=settings.rng,
                 hourly_budget=self.cfg.poll.hourly_call_budget,
             )
-            self._poller = Poller(self._client, self.cfg, self.guard, settings.clock)
+            self._poller = Poller(
+                self._client, self.cfg, self.guard, settings.clock, self.presence.book
+            )
         return self._poller
 
     def _publish(self, result: PollResult) -> None:
+        inventory = self.keeper.inventory
         for reading in result.readings:
-            self.publisher.publish_reading(reading, result.metrics[reading.source_key])
+            announced = self.presence.metrics(inventory, reading.ps_id, reading.device)
+            self.publisher.publish_reading(reading, announced)
         for ps_id in result.polled:
             self.publisher.set_availability(ps_id, ps_id not in result.missing)
         log.info("poll.completed", plants=len(result.polled), readings=len(result.readings))

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import structlog
 
+from bridge.catalogue.definitions import MetricBook
 from bridge.config.model import Config, ConfigError
 from bridge.daemon.auth_watch import AuthMonitor
 from bridge.daemon.health import Health
@@ -40,11 +41,13 @@ from bridge.platform.stop import StopSignal
 from bridge.platform.systemd import Notifier
 from bridge.readings.energy_guard import EnergyGuard
 from bridge.readings.poller import Inventory
+from bridge.readings.presence import Presence
 
 log = structlog.get_logger(__name__)
 
 PUBLISHED_FILE = "published.json"
 COUNTERS_FILE = "counters.toml"
+ENTITIES_FILE = "entities.json"
 # Shutdown stays well inside systemd's patience and the promised "exit within seconds":
 # at most this long for the broker to acknowledge `offline` (on loopback: milliseconds)...
 OFFLINE_ACK_S = 1.5
@@ -81,12 +84,14 @@ class Service:
         publisher = Publisher(self.conn, cfg, self.topics, state_dir / PUBLISHED_FILE)
         self.health = Health(started_at=clock(), budget=cfg.poll.hourly_call_budget)
         events = Events(publisher, clock)
+        presence = Presence(MetricBook(cfg.points), state_dir / ENTITIES_FILE, clock)
         self._keeper = InventoryKeeper(
             cfg,
             self.topics,
             publisher,
             events,
             self.notifier,
+            presence,
             started_at=self.health.started_at,
             monotonic=monotonic,
         )
@@ -108,6 +113,7 @@ class Service:
             keeper=self._keeper,
             events=events,
             notices=notices,
+            presence=presence,
             settings=client,
             monotonic=monotonic,
         )
@@ -150,7 +156,7 @@ class Service:
                 f"no authorisation in {self.store.path}: run `isolarcloud2mqtt auth login` "
                 "(with the same --state-dir or $STATE_DIRECTORY) first"
             )
-        for name in (self.store.path.name, COUNTERS_FILE, PUBLISHED_FILE):
+        for name in (self.store.path.name, COUNTERS_FILE, PUBLISHED_FILE, ENTITIES_FILE):
             for leftover in remove_stale_temporaries(self.state_dir / name):
                 log.info("state.leftover_removed", path=str(leftover))
         worker = threading.Thread(target=self._work, name="poll-loop", daemon=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bridge.catalogue.metric import Metric
+from bridge.catalogue.metrics import device_type_name
 from bridge.config.model import Config
 from bridge.isolarcloud.model import Device, Plant, topic_slug
 from bridge.mqtt.connection import OFFLINE, ONLINE
@@ -81,6 +82,16 @@ def source_id(ps_id: str, device: Device | None) -> str:
     return node_id(ps_id) if device is None else f"{node_id(ps_id)}_{device.slug}"
 
 
+def device_name(plant: Plant, device: Device, siblings: Sequence[Device]) -> str:
+    """A name a person recognises in Home Assistant's and openHAB's lists: the plant, what
+    the device is and its model ("Beach House inverter SG5.0RS"), and its serial when the
+    plant has two of the same model. (The cloud's own names, such as
+    "SG5.0RS(COM1-001)", say neither which plant nor what the device is.)"""
+    name = f"{plant.name} {device_type_name(device.device_type)} {device.model or ''}".strip()
+    twins = [d for d in siblings if (d.device_type, d.model) == (device.device_type, device.model)]
+    return f"{name} {device.serial}" if len(twins) > 1 and device.serial else name
+
+
 def entity_id(domain: str, unique_id: str) -> str:
     return f"{domain}.{topic_slug(unique_id).lower().replace('-', '_')}"
 
@@ -104,9 +115,10 @@ def build_discovery(
         origin["support_url"] = support_url
     builder = _Builder(cfg, topics, version, origin)
     for plant in plants:
+        siblings = devices.get(plant.ps_id, ())
         builder.source(plant, None, metrics(plant, None))
-        for device in devices.get(plant.ps_id, ()):
-            builder.source(plant, device, metrics(plant, device))
+        for device in siblings:
+            builder.source(plant, device, metrics(plant, device), siblings)
     builder.bridge()
     return Discovery(builder.configs, data)
 
@@ -152,7 +164,7 @@ class _Builder:
     def _availability(self, ps_id: str) -> list[Payload]:
         return [{"topic": self.topics.bridge_state}, {"topic": self.topics.availability(ps_id)}]
 
-    def _device(self, plant: Plant, device: Device | None) -> Payload:
+    def _device(self, plant: Plant, device: Device | None, siblings: Sequence[Device]) -> Payload:
         if device is None:
             info: Payload = {
                 "identifiers": [node_id(plant.ps_id)],
@@ -164,7 +176,7 @@ class _Builder:
         else:
             info = {
                 "identifiers": [source_id(plant.ps_id, device)],
-                "name": device.name,
+                "name": device_name(plant, device, siblings),
                 "manufacturer": MANUFACTURER,
                 "model": device.model or f"device type {device.device_type}",
                 "via_device": node_id(plant.ps_id),
@@ -215,7 +227,13 @@ class _Builder:
             "availability": [{"topic": self.topics.bridge_state}],
         }
 
-    def source(self, plant: Plant, device: Device | None, metrics: Sequence[Metric]) -> None:
+    def source(
+        self,
+        plant: Plant,
+        device: Device | None,
+        metrics: Sequence[Metric],
+        siblings: Sequence[Device] = (),
+    ) -> None:
         """The configs of one plant (with its Refresh button) or one device."""
         entities: dict[str, tuple[str, Payload]] = {
             metric.key: ("sensor", self._sensor(plant, device, metric)) for metric in metrics
@@ -231,7 +249,7 @@ class _Builder:
             ident=source_id(plant.ps_id, device),
             node=node_id(plant.ps_id),
             object_prefix=object_prefix,
-            device=self._device(plant, device),
+            device=self._device(plant, device, siblings),
             entities=entities,
             shared=shared,
         )

@@ -121,8 +121,9 @@ class Publisher:
         self._save()
 
     def publish_reading(self, reading: Reading, metrics: Mapping[str, Metric]) -> None:
-        """The JSON snapshot and/or the per-value topics of one plant or device."""
-        values = {key: json_value(value, metrics.get(key)) for key, value in reading.values.items()}
+        """The JSON snapshot and/or the per-value topics of one plant or device: one key
+        and topic per metric it announces (`metrics`), null when it has no value now."""
+        values = {key: json_value(reading.values.get(key), m) for key, m in metrics.items()}
         published: set[str] = set()
         if self._cfg.output.json:
             topic = self._topics.state(reading.ps_id, reading.device)

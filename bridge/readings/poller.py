@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 
 import structlog
 
-from bridge.catalogue.metric import PLANT_LEVEL, Metric
-from bridge.catalogue.selection import Selection, extra_metric, select
+from bridge.catalogue.definitions import MetricBook
+from bridge.catalogue.metric import PLANT_LEVEL
+from bridge.catalogue.selection import Selection
 from bridge.config.model import Config
 from bridge.isolarcloud.budget import Estimate, estimate
 from bridge.isolarcloud.client import DEVICE_REALTIME, PLANT_DETAIL, GatewayClient
@@ -61,8 +62,9 @@ class Skipped:
 @dataclass(frozen=True, slots=True)
 class PollResult:
     readings: list[Reading]
-    # metric definitions per source (ps_id for a plant, ps_key for a device), extras included
-    metrics: dict[str, dict[str, Metric]]
+    # the reply's point_dict per source (ps_id for a plant, ps_key for a device): the
+    # units of the user's extra points
+    point_info: dict[str, Mapping[str, PointInfo]]
     polled: tuple[str, ...]  # ps_ids asked for
     missing: tuple[str, ...]  # ps_ids the cloud returned nothing for
 
@@ -78,14 +80,16 @@ class Poller:
     cfg: Config
     guard: EnergyGuard
     clock: Callable[[], float] = time.time
-    _selections: dict[int, Selection] = field(default_factory=dict, init=False)
+    book: MetricBook | None = None  # shared with the daemon; else one of its own
+    _book: MetricBook = field(init=False)
     # what the account cannot read, by Skipped.key; emptied by each new inventory
     skipped: dict[str, Skipped] = field(default_factory=dict, init=False)
 
-    def selection(self, device_type: int) -> Selection:
-        if device_type not in self._selections:
-            self._selections[device_type] = select(device_type, self.cfg.points)
-        return self._selections[device_type]
+    def __post_init__(self) -> None:
+        self._book = self.book or MetricBook(self.cfg.points)
+
+    def selection(self, level: int) -> Selection:
+        return self._book.selection(level)
 
     def load_inventory(self) -> Inventory:
         wanted = set(self.cfg.plants.include)
@@ -151,7 +155,7 @@ class Poller:
         # today's date, and the energy guard holds them all day instead of the reset.
         plant_raw = self.client.plant_realtime(plants, self.selection(PLANT_LEVEL).point_ids)
         readings: list[Reading] = []
-        metrics: dict[str, dict[str, Metric]] = {}
+        point_info: dict[str, Mapping[str, PointInfo]] = {}
         for plant in plants:
             own_devices = [
                 device_raw[d.ps_key]
@@ -164,12 +168,11 @@ class Poller:
                 stamps = [s.sampled_at for s in own_devices if s.sampled_at is not None]
                 raw = dataclasses.replace(raw, sampled_at=max(stamps) if stamps else None)
             for snapshot in ([raw] if raw else []) + own_devices:
-                reading, defs = self._convert(snapshot, plant, fetched_at)
-                readings.append(reading)
-                metrics[reading.source_key] = defs
+                readings.append(self._convert(snapshot, plant, fetched_at))
+                point_info[snapshot.source_key] = snapshot.point_info
         self.guard.save()
         missing = tuple(p.ps_id for p in plants if p.ps_id not in plant_raw)
-        return PollResult(readings, metrics, tuple(p.ps_id for p in plants), missing)
+        return PollResult(readings, point_info, tuple(p.ps_id for p in plants), missing)
 
     def _skip(self, path: str, device_type: int | None, exc: IsolarcloudError) -> None:
         error = str(exc)
@@ -182,21 +185,8 @@ class Poller:
         )
         self.skipped[skipped.key] = skipped
 
-    def definitions(
-        self, device_type: int, point_info: Mapping[str, PointInfo] | None = None
-    ) -> dict[str, Metric]:
-        """Metric definitions of one level, the user's extra points included."""
-        sel = self.selection(device_type)
-        defs = {m.key: m for m in sel.metrics}
-        for point_id in sel.extra_point_ids:
-            extra = extra_metric(point_id, device_type, (point_info or {}).get(point_id))
-            defs[extra.key] = extra
-        return defs
-
-    def _convert(
-        self, raw: RawSnapshot, plant: Plant, fetched_at: datetime
-    ) -> tuple[Reading, dict[str, Metric]]:
+    def _convert(self, raw: RawSnapshot, plant: Plant, fetched_at: datetime) -> Reading:
         device_type = raw.device.device_type if raw.device else PLANT_LEVEL
-        defs = self.definitions(device_type, raw.point_info)
+        defs = self._book.definitions(device_type, raw.point_info)
         reading = to_reading(raw, self.selection(device_type), fetched_at)
-        return self.guard.apply(raw.source_key, reading, defs, plant.tz), defs
+        return self.guard.apply(raw.source_key, reading, defs, plant.tz)

@@ -40,8 +40,9 @@ class Account:
     refresh_failures: int = 1
     # point id -> the unit label point_dict gives instead of the documented one
     point_units: dict[int, str] = field(default_factory=dict)
-    # point id -> the raw value every reply carries instead of the physics' one
-    point_values: dict[int, str] = field(default_factory=dict)
+    # point id -> the raw value every reply carries instead of the physics' one, where the
+    # device has the point (None: null, as at night on some accounts)
+    point_values: dict[int, str | None] = field(default_factory=dict)
 
     def refusal(self, endpoint: str, body: Mapping[str, Any]) -> httpx.Response | None:
         """The HTTP answer of an endpoint this account lacks (None: carry on).

@@ -199,13 +199,17 @@ def without_meter(kind: Kind) -> Kind:
     return replace(kind, models=models)
 
 
+PLAIN = without_meter(STRING)
+
+
 def default_fleet(seed: int = 0) -> list[SimPlant]:
-    """A hybrid home in GMT+1 (Europe) and a string-inverter home in GMT+10 (Australia)."""
+    """A hybrid home in GMT+1 (Europe: battery, meter) and a string-inverter home in GMT+10
+    (Australia: inverter and dongle only)."""
     rng = random.Random(f"fleet:{seed}")
-    return [
-        home(1122348203, Site("Hybrid Home", 1, "Utrecht, NL", 52.09, 5.12), HYBRID, rng),
-        home(1122348217, Site("Beach House", 10, "Brisbane, AU", -27.47, 153.03), STRING, rng),
-    ]
+    utrecht = Site("Hybrid Home", 1, "Utrecht, NL", 52.09, 5.12)
+    brisbane = Site("Beach House", 10, "Brisbane, AU", -27.47, 153.03)
+    # the most common home: a plain string inverter, no battery and no meter
+    return [home(1122348203, utrecht, HYBRID, rng), home(1122348217, brisbane, PLAIN, rng)]
 
 
 _ZONES = (1, 10, 0, 2, 8, -5, 9, -3)
@@ -229,7 +233,7 @@ def fleet(n: int, seed: int = 0) -> list[SimPlant]:
         if i % 2 == 0:
             plant = home(ps_id, site, HYBRID, rng)
         else:
-            plant = home(ps_id, site, STRING if i % 3 else without_meter(STRING), rng)
+            plant = home(ps_id, site, STRING if i % 3 else PLAIN, rng)
         if i % 5 == 2:
             plant = replace(plant, valid_flag=3)
         plants.append(plant)

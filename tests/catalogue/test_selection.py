@@ -8,7 +8,7 @@ import pytest
 
 from bridge.catalogue.metric import PLANT_LEVEL
 from bridge.catalogue.metrics import ESS, INVERTER, metrics_for
-from bridge.catalogue.selection import extra_metric, select
+from bridge.catalogue.selection import select
 from bridge.config.model import ConfigError, PointsConfig
 from bridge.isolarcloud.model import Device, PointInfo, RawSnapshot
 from bridge.isolarcloud.parsing import point_values
@@ -100,21 +100,6 @@ def test_extra_points_for_the_plant_may_also_be_keyed_11() -> None:
     assert select(PLANT_LEVEL, points).extra_point_ids == ("83012", "83013")
 
 
-def test_extra_metric_takes_its_unit_from_point_dict_and_invents_no_classes() -> None:
-    m = extra_metric("83012", PLANT_LEVEL, PointInfo("83012", "Irradiance", "W/m²"))
-    assert (m.key, m.point_id, m.device_type, m.label, m.unit) == (
-        "p83012",
-        "83012",
-        PLANT_LEVEL,
-        "Irradiance",
-        "W/m²",
-    )
-    assert (m.device_class, m.state_class, m.counter, m.options) == (None, None, "none", ())
-    bare = extra_metric("18062", ESS, None)
-    assert (bare.key, bare.unit, bare.label) == ("p18062", None, "Point 18062")
-    assert extra_metric("1", INVERTER, PointInfo("1", "", " ")).unit is None
-
-
 def test_exclude_removes_metrics_and_extra_points() -> None:
     points = PointsConfig(
         extra={"plant": ("83012",)}, exclude=("pv_power", "p83012", "running_state")
@@ -168,8 +153,3 @@ def test_an_implausible_value_is_null_and_reported() -> None:
         ("battery_soc", "83252", 65.535),
         ("ambient_temperature", "83016", 6553.5),
     }
-
-
-def test_extra_metric_spells_celsius_the_way_home_assistant_does() -> None:
-    m = extra_metric("13019", ESS, PointInfo("13019", "Internal Air Temperature", "℃"))
-    assert m.unit == "°C"

@@ -8,80 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bridge.isolarcloud.client import DEVICE_REALTIME
-from bridge.simulator import PROFILES, Account, SimClock, Simulator, SimulatorServer, serve
-from bridge.simulator.demo import authorise
-from bridge.simulator.plants import SBR128, SimPlant, default_fleet
-from tests.support.broker import MosquittoBroker, Watcher, wait_until
-from tests.support.rig import SIM_START, make_config
-from tests.support.service import Running, on_sim_time, start_service
+from bridge.simulator import PROFILES, Account
+from bridge.simulator.plants import SBR128, default_fleet
+from tests.support.broker import MosquittoBroker, wait_until
+from tests.support.fast_daemon import Daemon, run_daemon
 
-SPEED = 60.0
 HYBRID, STRING = "1122348203", "1122348217"
-
-
-@dataclass
-class Daemon:
-    sim: Simulator
-    server: SimulatorServer
-    running: Running
-    watcher: Watcher
-
-    def events(self, kind: str, since: int = 0) -> list[dict[str, Any]]:
-        return [
-            e
-            for m in self.watcher.messages[since:]
-            if m.topic == "isolarcloud/bridge/event"
-            and (e := json.loads(m.payload))["event"] == kind
-        ]
-
-    def wait_event(self, kind: str, matching: str = "", since: int = 0) -> dict[str, Any]:
-        wait_until(
-            lambda: any(matching in e["message"] for e in self.events(kind, since)),
-            20,
-            f"a {kind} event about {matching!r}",
-        )
-        return next(e for e in self.events(kind, since) if matching in e["message"])
-
-    def health(self) -> dict[str, Any]:
-        return self.state("isolarcloud/bridge/health")
-
-    def state(self, topic: str) -> dict[str, Any]:
-        """The newest JSON on `topic`, waiting for the first one."""
-        wait_until(lambda: self.watcher.last(topic) is not None, 20, topic)
-        found = self.watcher.last(topic)
-        assert found is not None
-        loaded: dict[str, Any] = json.loads(found.payload)
-        return loaded
-
-
-def run_daemon(
-    tmp_path: Path,
-    broker: MosquittoBroker,
-    account: Account,
-    plants: list[SimPlant] | None = None,
-    **poll: Any,
-) -> Iterator[Daemon]:
-    sim = Simulator(clock=SimClock(start=SIM_START, speed=SPEED), account=account, plants=plants)
-    server = serve(sim)
-    poll = {"interval": 60, "min_refresh_interval": 10, "hourly_call_budget": 100_000} | poll
-    cfg = make_config(server.url, broker, **poll)
-    authorise(sim, cfg.isolarcloud, tmp_path / "state")
-    watcher = Watcher(broker, ["isolarcloud/#"])
-    running = start_service(cfg, tmp_path / "state", **on_sim_time(sim))
-    try:
-        yield Daemon(sim, server, running, watcher)
-    finally:
-        code = running.stop()
-        watcher.close()
-        server.close()
-    assert code == 0
 
 
 @pytest.fixture
@@ -146,14 +83,14 @@ def test_an_odd_account_names_what_it_cannot_read_and_keeps_its_authorisation(
 
 @pytest.fixture
 def growing(tmp_path: Path, broker: MosquittoBroker) -> Iterator[Daemon]:
-    # The string plant alone (inverter, meter, dongle): 4 calls a poll, every 60 s, 3 for
-    # each inventory (every 120 s) and one for a token refresh: 331 calls an hour of 360.
+    # The string plant alone (inverter, dongle): 3 calls a poll, every 60 s, 3 for each
+    # inventory (every 120 s) and one for a token refresh: 271 calls an hour of 300.
     yield from run_daemon(
         tmp_path,
         broker,
         Account(),
         plants=default_fleet()[1:],
-        hourly_call_budget=360,
+        hourly_call_budget=300,
         device_list_interval=120,
     )
 
@@ -165,12 +102,12 @@ def test_a_device_added_over_the_budget_slows_the_polls_and_nothing_stops(
     daemon.state(f"isolarcloud/{STRING}/state")
     assert daemon.health()["interval_s"] == 60
     since = daemon.watcher.mark()
-    daemon.sim.add_device(int(STRING), SBR128)  # an installer adds a battery: 5 calls a poll
-    # 5 calls a poll: 391 an hour at 60 s; 5 x 3600 / (360 - 91) s fits: 67 s
-    event = daemon.wait_event("budget", "polling every 67 s instead", since)
+    daemon.sim.add_device(int(STRING), SBR128)  # an installer adds a battery: 4 calls a poll
+    # 4 calls a poll: 331 an hour at 60 s; 4 x 3600 / (300 - 91) s fits: 69 s
+    event = daemon.wait_event("budget", "polling every 69 s instead", since)
     assert event["level"] == "warning"
-    wait_until(lambda: daemon.health()["interval_s"] == 67, 20, "the stretched interval")
-    assert "hourly_call_budget = 360" in daemon.health()["budget_note"]
+    wait_until(lambda: daemon.health()["interval_s"] == 69, 20, "the stretched interval")
+    assert "hourly_call_budget = 300" in daemon.health()["budget_note"]
     daemon.watcher.publish("isolarcloud/bridge/request/refresh", '{"transaction": "after"}')
     answer = daemon.watcher.wait_for(
         "isolarcloud/bridge/response/refresh",

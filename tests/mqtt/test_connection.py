@@ -11,7 +11,14 @@ from pathlib import Path
 import structlog
 
 from tests.mqtt.conftest import BRIDGE_USER, QUIET, WATCHER_USER, MakeBridge, wait_retained
-from tests.mqtt.sample import config, discovery, inverter_reading, plant_reading
+from tests.mqtt.sample import (
+    DEVICE_BY_KEY,
+    PLANT_BY_KEY,
+    config,
+    discovery,
+    inverter_reading,
+    plant_reading,
+)
 from tests.support.broker import MosquittoBroker, Watcher, retained_snapshot, wait_until
 
 STATE = "isolarcloud/bridge/state"
@@ -70,8 +77,8 @@ def test_retained_set_is_complete_again_after_a_broker_restart(
     bridge = make_bridge(cfg)
     bridge.publisher.publish_discovery(discovery(cfg))
     bridge.publisher.set_availability("1234567", True)
-    bridge.publisher.publish_reading(plant_reading(), {})
-    bridge.publisher.publish_reading(inverter_reading(), {})
+    bridge.publisher.publish_reading(plant_reading(), PLANT_BY_KEY)
+    bridge.publisher.publish_reading(inverter_reading(), DEVICE_BY_KEY)
     bridge.publisher.publish_auth("ok")
     assert bridge.conn.wait_connected(10)
     before = bridge.conn.retained()
@@ -161,7 +168,7 @@ def test_bridge_works_with_only_its_own_topics_allowed(
     cfg = config(acl_broker, username=BRIDGE_USER.name, password=BRIDGE_USER.password)
     bridge = make_bridge(cfg)
     bridge.publisher.publish_discovery(discovery(cfg))
-    bridge.publisher.publish_reading(plant_reading(), {})
+    bridge.publisher.publish_reading(plant_reading(), PLANT_BY_KEY)
     assert bridge.conn.wait_connected(10)
     watcher = Watcher(acl_broker, ["#"], WATCHER_USER.name, WATCHER_USER.password)
     try:

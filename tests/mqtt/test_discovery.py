@@ -116,7 +116,7 @@ def test_device_sensors_hang_under_their_plant() -> None:
     state = payloads["homeassistant/sensor/isolarcloud_1234567/A2212345678_run_state/config"]
     assert state["device"] == {
         "identifiers": ["isolarcloud_1234567_A2212345678"],
-        "name": "Inverter",
+        "name": "Home inverter SH10RT",  # the plant, what it is, the model
         "manufacturer": "Sungrow",
         "model": "SH10RT",
         "serial_number": "A2212345678",

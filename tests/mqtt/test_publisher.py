@@ -15,8 +15,9 @@ from bridge.mqtt.commands import RefreshRequest, parse_request, response_payload
 from bridge.mqtt.publisher import bare_value, json_value
 from tests.mqtt.conftest import QUIET, MakeBridge, wait_retained
 from tests.mqtt.sample import (
-    ALL_METRICS,
     BARN,
+    DEVICE_BY_KEY,
+    PLANT_BY_KEY,
     PV_POWER,
     config,
     discovery,
@@ -38,8 +39,8 @@ def test_a_fresh_subscriber_sees_the_whole_retained_set(
     pub = bridge.publisher
     pub.publish_discovery(discovery(cfg))
     pub.set_availability("1234567", True)
-    pub.publish_reading(plant_reading(), ALL_METRICS)
-    pub.publish_reading(inverter_reading(), ALL_METRICS)
+    pub.publish_reading(plant_reading(), PLANT_BY_KEY)
+    pub.publish_reading(inverter_reading(), DEVICE_BY_KEY)
     pub.publish_info({"version": "9.9.9", "plants": ["1234567"]})
     pub.publish_health({"api_calls_last_hour": 3})
     pub.publish_auth("ok")
@@ -80,7 +81,7 @@ def test_removed_metric_and_plant_are_cleared_across_a_restart(
     first = make_bridge(cfg, state_file=state_file)
     first.publisher.publish_discovery(discovery(cfg, plants=(BARN,), with_inverter=False))
     first.publisher.publish_discovery(discovery(cfg))  # BARN gone within one run
-    first.publisher.publish_reading(plant_reading(), ALL_METRICS)
+    first.publisher.publish_reading(plant_reading(), PLANT_BY_KEY)
     first.publisher.set_availability("1234567", True)
     assert first.conn.wait_connected(10)
     wait_retained(broker, first.conn.retained())
@@ -209,7 +210,7 @@ def test_mqtt5_response_topic_and_correlation_data_are_honoured(
 def test_values_are_rounded_to_precision_and_never_nan() -> None:
     assert json_value(5234.6, PV_POWER) == 5235
     assert isinstance(json_value(5234.4, PV_POWER), int)
-    assert json_value(18.4449, ALL_METRICS["energy_today"]) == 18.4
+    assert json_value(18.4449, PLANT_BY_KEY["energy_today"]) == 18.4
     assert json_value(18.4449, None) == 18.4449  # unknown metric: as is
     assert json_value(float("nan"), PV_POWER) is None
     assert json_value(float("inf"), None) is None

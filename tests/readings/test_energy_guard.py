@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
+from bridge.catalogue.definitions import extra_metric
 from bridge.catalogue.metric import PLANT_LEVEL, Metric, MetricValue
 from bridge.catalogue.metrics import metrics_for
-from bridge.catalogue.selection import extra_metric
 from bridge.readings.energy_guard import EnergyGuard
 from bridge.readings.model import Reading
 
