@@ -19,6 +19,7 @@ from bridge.catalogue.conversions import (
     operating_status,
     wh_to_kwh,
 )
+from bridge.catalogue.device_types import BATTERY, COMM_MODULE, ESS, INVERTER, METER
 from bridge.catalogue.metric import (
     PLANT_LEVEL,
     Bounds,
@@ -28,21 +29,6 @@ from bridge.catalogue.metric import (
     Needs,
     identity,
 )
-
-INVERTER, ESS, BATTERY, METER, COMM_MODULE = 1, 14, 43, 7, 22
-_TYPE_NAMES = {
-    PLANT_LEVEL: "plant",
-    INVERTER: "inverter",
-    ESS: "energy storage system",
-    BATTERY: "battery",
-    METER: "meter",
-    COMM_MODULE: "communication module",
-}
-
-
-def device_type_name(device_type: int) -> str:
-    """What a person calls a device of this type (Sungrow's device-type table)."""
-    return _TYPE_NAMES.get(device_type, f"type-{device_type}")
 
 
 @dataclass(frozen=True, slots=True)

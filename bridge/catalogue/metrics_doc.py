@@ -6,8 +6,9 @@ Regenerate with `python -m bridge.catalogue.metrics_doc > docs/metrics.md`; a te
 from __future__ import annotations
 
 from bridge.catalogue.conversions import OPERATING_STATUS_OPTIONS
+from bridge.catalogue.device_types import BATTERY, COMM_MODULE, ESS, INVERTER, METER
 from bridge.catalogue.metric import PLANT_LEVEL, Metric, Needs
-from bridge.catalogue.metrics import BATTERY, COMM_MODULE, ESS, INVERTER, LEVELS, METER, metrics_for
+from bridge.catalogue.metrics import LEVELS, metrics_for
 
 _LEVEL_TITLES = {
     PLANT_LEVEL: "Plant (`<base>/<ps_id>/...`, device type 11)",

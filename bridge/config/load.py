@@ -18,8 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bridge.config.checks import Invalid
 from bridge.config.model import DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR, Config, ConfigError
-from bridge.config.schema import SECTION_DEFAULTS, Invalid, KeyInfo, schema
+from bridge.config.schema import SECTION_DEFAULTS, KeyInfo, schema
 
 __all__ = [
     "APP_KEY_ENV",

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from bridge.config.checks import Invalid
 from bridge.config.model import ConfigError, IsolarcloudConfig, MqttConfig
 from bridge.config.render import render_toml
-from bridge.config.schema import Invalid, schema
+from bridge.config.schema import schema
 from bridge.platform.atomic import write_atomic
 
 _ISO, _MQTT = IsolarcloudConfig(), MqttConfig()  # their defaults (slots hide class attributes)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from bridge.catalogue.metrics import device_type_name
+from bridge.catalogue.device_types import device_type_name
 from bridge.config.model import Config
 from bridge.daemon.info import Events
 from bridge.isolarcloud import budget

@@ -13,8 +13,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bridge.catalogue.device_types import device_type_name
 from bridge.catalogue.metric import Metric
-from bridge.catalogue.metrics import device_type_name
 from bridge.config.model import Config
 from bridge.isolarcloud.model import Device, Plant, topic_slug
 from bridge.mqtt.connection import OFFLINE, ONLINE

@@ -18,8 +18,8 @@ from pathlib import Path
 import structlog
 
 from bridge.catalogue.definitions import MetricBook
+from bridge.catalogue.device_types import BATTERY, METER
 from bridge.catalogue.metric import PLANT_LEVEL, Metric, Needs
-from bridge.catalogue.metrics import BATTERY, METER
 from bridge.isolarcloud.model import Device, PointInfo, source_key
 from bridge.platform.atomic import write_atomic
 from bridge.readings.poller import Inventory, PollResult

@@ -10,8 +10,9 @@ import pytest
 
 from bridge.catalogue import ha_units
 from bridge.catalogue.conversions import OPERATING_STATUS_OPTIONS, UNKNOWN_STATUS
+from bridge.catalogue.device_types import BATTERY, ESS, INVERTER, METER
 from bridge.catalogue.metric import PLANT_LEVEL, Metric
-from bridge.catalogue.metrics import BATTERY, CATALOGUE, ESS, INVERTER, LEVELS, METER, metrics_for
+from bridge.catalogue.metrics import CATALOGUE, LEVELS, metrics_for
 from bridge.catalogue.metrics_doc import render_metrics_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"

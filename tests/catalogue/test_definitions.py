@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bridge.catalogue.definitions import UNIT_CLASSES, MetricBook, extra_metric
+from bridge.catalogue.device_types import ESS, INVERTER
 from bridge.catalogue.ha_units import problem
 from bridge.catalogue.metric import PLANT_LEVEL
-from bridge.catalogue.metrics import ESS, INVERTER
 from bridge.config.model import PointsConfig
 from bridge.isolarcloud.model import PointInfo
 

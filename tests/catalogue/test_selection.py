@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from bridge.catalogue.device_types import ESS, INVERTER
 from bridge.catalogue.metric import PLANT_LEVEL
-from bridge.catalogue.metrics import ESS, INVERTER, metrics_for
+from bridge.catalogue.metrics import metrics_for
 from bridge.catalogue.selection import select
 from bridge.config.model import ConfigError, PointsConfig
 from bridge.isolarcloud.model import Device, PointInfo, RawSnapshot
