@@ -21,7 +21,7 @@ from bridge.simulator.endpoints import PLATFORM_ENDPOINTS, Endpoint, Query
 from bridge.simulator.envelope import ApiError, envelope, json_response
 from bridge.simulator.faults import Fault, Faults
 from bridge.simulator.history import HISTORY_ENDPOINTS
-from bridge.simulator.oauth import Issued, OAuthError, OAuthState
+from bridge.simulator.oauth import CODE_TTL, Issued, OAuthError, OAuthState
 from bridge.simulator.physics import PlantModel
 from bridge.simulator.plants import Model, SimDevice, SimPlant, default_fleet
 
@@ -71,7 +71,14 @@ class Simulator:
         self.calls: Counter[str] = Counter()
         self.sleep: Callable[[float], None] = time.sleep  # tests may inject a recorder
         self._apps = {app_key: App(app_key, secret_key, application_id, redirect_uri)}
-        self._oauth = OAuthState(random.Random(f"oauth:{seed}"), 65199 + seed, expires_in)
+        # A fast clock speeds up the plants, not the person who pastes the code: a code
+        # lives its five minutes of real time (a busy test machine needs that too).
+        self._oauth = OAuthState(
+            random.Random(f"oauth:{seed}"),
+            65199 + seed,
+            expires_in,
+            code_ttl=CODE_TTL * max(1.0, self.clock.speed),
+        )
         self._rng = random.Random(f"serial:{seed}")
         self._models = {p.ps_id: PlantModel(p, seed, self.clock.start) for p in self.plants}
         self._quota: Counter[tuple[str, int]] = Counter()

@@ -67,12 +67,13 @@ class OAuthState:
     refresh: dict[str, _Token] = field(default_factory=dict)
     next_expires_in: int | None = None  # reported once instead of expires_in (the bug)
     omit_refresh_token_next: bool = False
+    code_ttl: timedelta = CODE_TTL
 
     def new_code(self, redirect_uri: str, ps_ids: Sequence[str], now: datetime) -> str:
         alphabet = string.ascii_letters + string.digits
         code = "".join(self.rng.choice(alphabet) for _ in range(6))
         grant = Grant(self.auth_user, tuple(ps_ids))
-        self.codes[code] = _Code(redirect_uri, grant, now + CODE_TTL)
+        self.codes[code] = _Code(redirect_uri, grant, now + self.code_ttl)
         return code
 
     def exchange(

@@ -6,7 +6,8 @@ import re
 import uuid
 
 from bridge.simulator import DEMO_REDIRECT_URI
-from tests.simulator.conftest import HYBRID, STRING, Cloud
+from bridge.simulator.clock import SimClock
+from tests.simulator.conftest import HYBRID, START, STRING, Cloud, make_cloud
 
 
 def test_authorize_returns_redirect_with_six_char_code_and_state(cloud: Cloud) -> None:
@@ -45,6 +46,16 @@ def test_unknown_and_expired_codes_are_invalid(cloud: Cloud) -> None:
     code = cloud.code()
     cloud.sim.clock.advance(6 * 60)
     assert cloud.exchange(code)["result_code"] == "2"
+
+
+def test_a_code_lives_five_real_minutes_on_a_fast_clock() -> None:
+    real = [0.0]
+    fast = make_cloud(clock=SimClock(START, speed=1200, monotonic=lambda: real[0]))
+    code, late = fast.code(), fast.code()
+    real[0] = 4 * 60  # 80 simulated hours: the plants moved on, the person did not
+    assert fast.exchange(code)["result_code"] == "1"
+    real[0] = 6 * 60
+    assert fast.exchange(late)["result_code"] == "2"
 
 
 def test_redirect_uri_must_match_exactly_and_burns_the_code(cloud: Cloud) -> None:
