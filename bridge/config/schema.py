@@ -188,7 +188,7 @@ _KEYS: dict[str, dict[str, KeyInfo]] = {
         "prefix": _key("string", "Home Assistant's discovery prefix", topic),
         "mode": _key(
             "string",
-            "entity: one config topic per entity; device: one per plant",
+            "entity: a config topic per entity; device: one per device (not for openHAB <= 5.1)",
             choice("entity", "device"),
         ),
         "expire_after": _key(

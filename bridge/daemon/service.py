@@ -33,6 +33,7 @@ from bridge.daemon.request_handler import RequestHandler
 from bridge.daemon.scheduler import Scheduler
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.mqtt.connection import MqttConnection
+from bridge.mqtt.discovery import OPENHAB_DEVICE_MODE
 from bridge.mqtt.publisher import Publisher
 from bridge.mqtt.topics import Topics
 from bridge.platform.atomic import remove_stale_temporaries
@@ -159,6 +160,9 @@ class Service:
         for name in (self.store.path.name, COUNTERS_FILE, PUBLISHED_FILE, ENTITIES_FILE):
             for leftover in remove_stale_temporaries(self.state_dir / name):
                 log.info("state.leftover_removed", path=str(leftover))
+        ha = self.cfg.homeassistant
+        if ha.discovery and ha.mode == "device":
+            log.warning("discovery.device_mode", detail=OPENHAB_DEVICE_MODE)
         worker = threading.Thread(target=self._work, name="poll-loop", daemon=True)
         self.conn.start()
         self.notifier.ready()

@@ -30,6 +30,7 @@ from bridge.doctor.cloud import (
 from bridge.doctor.local import check_config_secrets, check_state_dir
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.tokens import TokenStore, token_path
+from bridge.mqtt.discovery import OPENHAB_DEVICE_MODE
 from bridge.platform.secrets import SecretRegistry
 from bridge.readings.energy_guard import EnergyGuard
 from bridge.readings.poller import Poller
@@ -37,6 +38,7 @@ from bridge.readings.poller import Poller
 __all__ = ["Check", "exit_code", "render", "run_checks"]
 
 DISCOVERY = "discovery prefix"
+DISCOVERY_MODE = "discovery mode"
 HA_DEFAULT_PREFIX = "homeassistant"
 
 
@@ -56,9 +58,24 @@ def check_discovery_prefix(cfg: Config) -> Check:
     return Check(DISCOVERY, "OK", f"discovery goes to {ha.prefix!r}, Home Assistant's default")
 
 
+def check_discovery_mode(cfg: Config) -> Check:
+    ha = cfg.homeassistant
+    if ha.discovery and ha.mode == "device":
+        return Check(
+            DISCOVERY_MODE,
+            "WARN",
+            OPENHAB_DEVICE_MODE,
+            'keep [homeassistant] mode = "entity" (the default) if openHAB 5.1 or older reads '
+            "this broker; Home Assistant reads both modes",
+        )
+    if not ha.discovery:
+        return Check(DISCOVERY_MODE, "OK", "discovery is off")
+    return Check(DISCOVERY_MODE, "OK", "one config per entity: Home Assistant and openHAB read it")
+
+
 def _broker_checks(cfg: Config, timeout: float, birth_wait: float) -> list[Check]:
     found, session = check_broker(cfg.mqtt, timeout)
-    checks = [found, check_discovery_prefix(cfg)]
+    checks = [found, check_discovery_prefix(cfg), check_discovery_mode(cfg)]
     if session is None:
         checks.append(skipped(HOME_ASSISTANT, "the broker check failed"))
     elif not cfg.homeassistant.discovery:
@@ -119,8 +136,8 @@ def run_checks(
     timeout: float = 5.0,
     birth_wait: float = 2.0,
 ) -> list[Check]:
-    """Every check, in order: config, authorisation page, broker, HA, tokens, API, clock,
-    budget, local files."""
+    """Every check, in order: config, authorisation page, broker, discovery prefix and
+    mode, HA, tokens, API, clock, budget, local files."""
     config = check_config(cfg)
     store = TokenStore(token_path(state_dir))
     return [

@@ -100,7 +100,8 @@ def parse_request(msg: Incoming, topics: Topics) -> Request | None:
 
 
 def _decode(payload: bytes, kind: str) -> dict[str, object] | BadRequest:
-    """The request body as a JSON object; empty and PRESS are an empty request."""
+    """The request body as a JSON object; empty, PRESS and a bare number are an empty
+    request (a number is what Node-RED's inject node sends by default: its timestamp)."""
     try:
         text = payload.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -111,10 +112,12 @@ def _decode(payload: bytes, kind: str) -> dict[str, object] | BadRequest:
         body = json.loads(text)
     except (ValueError, RecursionError) as exc:
         return BadRequest(
-            f"payload is not JSON ({_short(exc)}): send nothing, PRESS, or a JSON object",
+            f"payload is not JSON ({_short(exc)}): send nothing, PRESS, a number, or a JSON object",
             None,
             kind,
         )
+    if isinstance(body, int | float) and not isinstance(body, bool):
+        return {}
     if not isinstance(body, dict):
         return BadRequest(f"payload must be a JSON object, not {type(body).__name__}", None, kind)
     return body

@@ -22,6 +22,13 @@ from bridge.mqtt.topics import Topics
 
 NAME = "isolarcloud2mqtt"
 MANUFACTURER = "Sungrow"
+# openHAB's Home Assistant binding learned device discovery in openhab-addons PR #20225,
+# merged after the 5.1 release; older releases reject these configs as invalid
+OPENHAB_DEVICE_MODE = (
+    'device discovery (mode = "device") is read by Home Assistant 2024.11+, but by '
+    "openHAB only in releases after 5.1 (openhab-addons PR #20225): openHAB 5.1 and "
+    "older show none of these Things"
+)
 
 # metrics of one plant (device None) or one of its devices
 MetricsFor = Callable[[Plant, Device | None], Sequence[Metric]]

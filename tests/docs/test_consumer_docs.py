@@ -6,11 +6,13 @@ import json
 import re
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 
 from bridge.catalogue.metrics import CATALOGUE
 from bridge.mqtt.discovery import entity_id, node_id
 from bridge.mqtt.topics import Topics
+from tests.support.node_red import CONFIG_TYPES, DocFlow, doc_flows
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = ["troubleshooting.md", "home-assistant.md", "openhab.md", "node-red.md"]
@@ -51,7 +53,8 @@ def topic_is_real(topic: str) -> bool:
         rest = rest[:-1]
     if len(rest) == 2 and DEVICE.match(rest[0]):
         rest = rest[1:]
-    return len(rest) <= 1 and (not rest or rest[0] in {"state", "availability"} | METRICS)
+    last = {"state", "availability", "<metric>"} | METRICS
+    return len(rest) <= 1 and (not rest or rest[0] in last)
 
 
 def metric_mentions(page: str) -> set[str]:
@@ -96,18 +99,40 @@ def test_home_assistant_names_match_discovery() -> None:
     assert entity_id("button", f"{node_id('1122348203')}_refresh") in body
 
 
-def test_node_red_flow_imports() -> None:
-    body = text("node-red.md")
-    block = re.search(r"```json\n(.*?)```", body, re.S)
-    assert block is not None
-    nodes = json.loads(block[1])
+@pytest.mark.parametrize("flow", doc_flows(), ids=lambda f: f.name)
+def test_node_red_flows_are_whole_flows_files(flow: DocFlow) -> None:
+    nodes = flow.nodes
     ids = {n["id"] for n in nodes}
-    assert len(ids) == len(nodes)
+    assert len(ids) == len(nodes), "node ids must be unique"
+    tabs = {n["id"] for n in flow.of_type("tab")}
+    assert len(tabs) == 1, "one tab, so the JSON works as a flows file, not only via Import"
     for node in nodes:
+        if node["type"] not in CONFIG_TYPES | {"tab"}:
+            assert node.get("z") in tabs, f"{node['id']} is on no tab"
         for output in node.get("wires", []):
             assert set(output) <= ids, f"{node['id']} wires to a missing node"
         if node["type"] in ("mqtt in", "mqtt out"):
             assert node["broker"] in ids
-            assert topic_is_real(node["topic"]), node["topic"]
-    kinds = [n["type"] for n in nodes]
-    assert {"mqtt in", "json", "function", "inject", "mqtt out", "mqtt-broker"} <= set(kinds)
+            topic = node["topic"]
+            assert not topic.startswith(f"{TOPICS.base}/") or topic_is_real(topic), topic
+        if node["type"] == "mqtt out":
+            assert node["retain"] in ("false", False), "retained requests are ignored"
+
+
+@pytest.mark.parametrize("flow", doc_flows(), ids=lambda f: f.name)
+def test_node_red_flows_do_not_parse_the_bridge_state_as_json(flow: DocFlow) -> None:
+    """`<base>/+/state` also delivers the plain `online` of `<base>/bridge/state`."""
+    by_id = {n["id"]: n for n in flow.nodes}
+    for node in flow.of_type("mqtt in"):
+        if not mqtt.topic_matches_sub(node["topic"], TOPICS.bridge_state):
+            continue
+        assert node["datatype"] in ("auto-detect", "utf8"), node["id"]
+        targets = [by_id[t] for output in node["wires"] for t in output]
+        assert all(t["type"] != "json" for t in targets), node["id"]
+
+
+def test_node_red_flows_name_no_plant() -> None:
+    """A guide's flow works on any account: no plant id typed into it."""
+    for flow in doc_flows():
+        text = json.dumps(flow.nodes)
+        assert not re.search(r"\b\d{7,}\b", text), flow.name

@@ -22,6 +22,7 @@ ALL = [
     "authorisation page",
     "broker",
     "discovery prefix",
+    "discovery mode",
     "home assistant",
     "token file",
     "api",
@@ -74,6 +75,21 @@ def test_other_prefix_warns_and_watches_that_prefix(setup: Setup, broker: Mosqui
     assert checks["discovery prefix"].status == "WARN"
     assert 'prefix = "homeassistant"' in checks["discovery prefix"].fix
     assert "ha/status" in checks["home assistant"].message
+
+
+def test_device_mode_warns_that_older_openhab_cannot_read_it(setup: Setup) -> None:
+    setup.login()
+    ha = setup.cfg.homeassistant
+    setup.cfg = replace(setup.cfg, homeassistant=replace(ha, mode="device"))
+    checks = setup.run()
+    mode = checks["discovery mode"]
+    assert mode.status == "WARN"
+    assert "openHAB" in mode.message
+    assert "#20225" in mode.message
+    assert 'mode = "entity"' in mode.fix
+    assert exit_code(list(checks.values())) == 0
+    setup.cfg = replace(setup.cfg, homeassistant=replace(ha, mode="device", discovery=False))
+    assert setup.run()["discovery mode"].status == "OK"  # nothing is published to misread
 
 
 def test_broker_down(setup: Setup) -> None:

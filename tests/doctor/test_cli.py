@@ -36,7 +36,7 @@ def test_doctor_exit_codes(
         healthy = cli(*where, env=user_env)
         assert healthy.returncode == 0, healthy.stdout + healthy.stderr
         lines = healthy.stdout.strip().splitlines()
-        assert len(lines) == 11  # one line per check
+        assert len(lines) == 12  # one line per check
         assert all(line.startswith("OK ") for line in lines), healthy.stdout
         assert DEMO_SECRET_KEY not in healthy.stdout + healthy.stderr
 

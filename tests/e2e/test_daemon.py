@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import structlog
 
 from bridge.simulator.demo import authorise
 from tests.support.broker import MosquittoBroker, retained_snapshot, wait_until
@@ -51,6 +53,21 @@ def test_states_and_discovery_appear(env: Rig) -> None:
     assert retained_snapshot(env.broker, "isolarcloud/bridge/state") == {
         "isolarcloud/bridge/state": b"offline"
     }
+
+
+def test_device_mode_warns_openhab_users_at_start(env: Rig) -> None:
+    env.cfg = replace(env.cfg, homeassistant=replace(env.cfg.homeassistant, mode="device"))
+    with structlog.testing.capture_logs() as logs:
+        running = env.start()
+        try:
+            topic = f"homeassistant/device/isolarcloud_{env.plant_ids[0]}/config"
+            assert "cmps" in json.loads(env.watcher.wait_for(topic, timeout=15).payload)
+        finally:
+            assert running.stop() == 0
+    warning = next(e for e in logs if e["event"] == "discovery.device_mode")
+    assert warning["log_level"] == "warning"
+    assert "openHAB" in warning["detail"]
+    assert "#20225" in warning["detail"]
 
 
 @pytest.fixture

@@ -103,13 +103,16 @@ def discovery(
     plants: Sequence[Plant] = (HOME,),
     plant_metrics: Sequence[Metric] = PLANT_METRICS,
     with_inverter: bool = True,
+    support_url: str | None = None,
 ) -> Discovery:
     devices = {HOME.ps_id: [INVERTER]} if with_inverter else {}
 
     def metrics(plant: Plant, device: Device | None) -> Sequence[Metric]:
         return plant_metrics if device is None else DEVICE_METRICS
 
-    return build_discovery(plants, devices, metrics, cfg, topics(cfg), version=VERSION)
+    return build_discovery(
+        plants, devices, metrics, cfg, topics(cfg), version=VERSION, support_url=support_url
+    )
 
 
 FETCHED = datetime(2026, 5, 1, 10, 36, 12, 345000, tzinfo=UTC)

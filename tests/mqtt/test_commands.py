@@ -36,6 +36,8 @@ def msg(topic: str, payload: bytes | str, retain: bool = False) -> Incoming:
         ("PRESS", RefreshRequest(None, None)),
         (" PRESS\n", RefreshRequest(None, None)),
         ("{}", RefreshRequest(None, None)),
+        ("1717243200000", RefreshRequest(None, None)),  # Node-RED inject's default timestamp
+        ("2.5", RefreshRequest(None, None)),
         ('{"plant": "1234567"}', RefreshRequest("1234567", None)),
         ('{"plant": 1234567, "transaction": "t1"}', RefreshRequest("1234567", "t1")),
         ('{"plant": null, "transaction": {"id": [1, 2]}}', RefreshRequest(None, {"id": [1, 2]})),
@@ -51,6 +53,7 @@ def test_refresh_forms(payload: str, expected: RefreshRequest) -> None:
         ("{plant", "not JSON", None),
         ('"1234567"', "must be a JSON object, not str", None),
         ("[1]", "must be a JSON object, not list", None),
+        ("true", "must be a JSON object, not bool", None),
         ('{"plant": true, "transaction": 7}', "plant must be a plant id", 7),
         ('{"plant": ""}', "plant must be a plant id", None),
         ('{"plant": [1]}', "plant must be a plant id", None),
@@ -73,6 +76,7 @@ def test_refresh_rejections_name_the_problem(
 def test_republish_forms() -> None:
     assert parse_request(msg(REPUBLISH, ""), TOPICS) == RepublishRequest(None)
     assert parse_request(msg(REPUBLISH, '{"transaction": 5}'), TOPICS) == RepublishRequest(5)
+    assert parse_request(msg(REPUBLISH, "1717243200000"), TOPICS) == RepublishRequest(None)
     bad = parse_request(msg(REPUBLISH, '{"plant": "1"}'), TOPICS)
     assert isinstance(bad, BadRequest)
     assert bad.kind == "republish"

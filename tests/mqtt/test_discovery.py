@@ -12,10 +12,30 @@ import pytest
 from bridge.catalogue.ha_units import problem
 from bridge.config.model import HomeAssistantConfig
 from bridge.mqtt.discovery import HEALTH_SENSORS, cleanup
-from tests.mqtt.sample import BARN, HOME, PV_POWER, VERSION, config, discovery
+from tests.mqtt.sample import BARN, HOME, INVERTER, PV_POWER, VERSION, config, discovery
 
 PREFIX = "homeassistant/"
 ENTITY_KEYS = {"name", "unique_id", "default_entity_id"}
+# Home Assistant validates `device` and `origin` with closed voluptuous schemas
+# (home-assistant/core, homeassistant/components/mqtt/schemas.py:
+# MQTT_ENTITY_DEVICE_INFO_SCHEMA and MQTT_ORIGIN_INFO_SCHEMA), and openHAB 5.x's Home
+# Assistant binding checks discovery the same way: one key outside these lists fails the
+# whole component there.
+HA_DEVICE_KEYS = {
+    "identifiers",
+    "connections",
+    "manufacturer",
+    "model",
+    "model_id",
+    "name",
+    "serial_number",
+    "hw_version",
+    "sw_version",
+    "suggested_area",
+    "via_device",
+    "configuration_url",
+}
+HA_ORIGIN_KEYS = {"name", "sw_version", "support_url"}
 
 
 def entity_mode() -> dict[str, dict[str, object]]:
@@ -157,6 +177,25 @@ def test_values_only_output_points_sensors_at_the_value_topics() -> None:
     pv = json.loads(configs["homeassistant/sensor/isolarcloud_1234567/pv_power/config"])
     assert pv["state_topic"] == "isolarcloud/1234567/pv_power"
     assert pv["value_template"] == "{{ none if value == 'null' else value }}"
+
+
+@pytest.mark.parametrize("mode", ["entity", "device"])
+def test_device_and_origin_use_only_the_keys_home_assistant_knows(
+    mode: Literal["entity", "device"],
+) -> None:
+    built = discovery(
+        config(mode=mode), plants=(HOME, BARN), support_url="https://example.org/isolarcloud2mqtt"
+    )
+    payloads = [json.loads(payload) for payload in built.configs.values()]
+    assert payloads
+    for payload in payloads:
+        assert set(payload["device"]) <= HA_DEVICE_KEYS, payload["device"]
+        assert set(payload["origin"]) <= HA_ORIGIN_KEYS, payload["origin"]
+        for cmp in payload.get("cmps", {}).values():
+            assert not {"device", "dev", "origin", "o"} & set(cmp), cmp
+    serials = [p["device"].get("serial_number") for p in payloads]
+    assert INVERTER.serial in serials  # the optional keys are exercised too
+    assert all(p["origin"]["support_url"] for p in payloads)
 
 
 def test_device_mode_has_one_config_per_device() -> None:
