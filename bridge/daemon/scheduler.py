@@ -106,7 +106,7 @@ class Scheduler:
             for ps_id in seen.plants:
                 self._period_end[ps_id] = period_end
             # no plants to plan for (none authorised yet): keep to the grid
-            self._everything = not seen.plants
+            self._everything = not self._fleet.plants()
             self._not_before = period_end if self._everything else now
         else:
             self._restart(delay)
