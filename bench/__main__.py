@@ -3,7 +3,7 @@
 The fleets' API calls, memory and CPU run in worker processes (`bench.resources`) while
 the long memory-flatness run (one plant, so 10,000 polls stay within minutes) works
 beside them; the timing-sensitive benchmarks (publish rate, refresh latency, idle CPU)
-then run alone.
+then run alone. Freshness comes last: it runs on simulated time, so load cannot skew it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import publish_rate, service_runs
+from bench import freshness, publish_rate, service_runs
 from bench.report import Row, mib, ms, table
 from bench.rig import FleetRig, quiet_logging
 from bridge.simulator.mosquitto import MosquittoBroker
@@ -34,6 +34,7 @@ class Plan:
     rate_rounds: int
     refresh_requests: int
     idle_s: float
+    freshness_hours: float  # simulated hours each freshness case is measured over
 
 
 FULL = Plan(
@@ -44,6 +45,7 @@ FULL = Plan(
     rate_rounds=5,
     refresh_requests=20,
     idle_s=10.0,
+    freshness_hours=24,
 )
 QUICK = Plan(
     api_sizes=(1, 10, 100),
@@ -53,6 +55,7 @@ QUICK = Plan(
     rate_rounds=3,
     refresh_requests=10,
     idle_s=3.0,
+    freshness_hours=6,
 )
 
 
@@ -116,6 +119,8 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
     finally:
         broker.stop()
         loops.stop()
+    _progress(f"freshness: {plan.freshness_hours:g} simulated hours, learning vs fixed schedule")
+    fresh = freshness.measure(workdir, plan.freshness_hours)
     return {
         "api_calls": [
             {**f["api_calls"], "matches": f["api_calls"]["measured"] == f["api_calls"]["minimum"]}
@@ -133,6 +138,11 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
             "flat": flat_result["rss_end_kib"] - flat_result["rss_warm_kib"] <= FLAT_TOLERANCE_KIB,
         },
         "idle_cpu": asdict(idle),
+        "freshness": {
+            "lag_s": freshness.LAG_S,
+            "jitter_s": freshness.JITTER_S,
+            "cases": [asdict(case) for case in fresh],
+        },
     }
 
 
@@ -208,6 +218,29 @@ def rows(summary: dict[str, Any]) -> list[Row]:
             f"polls in the window: {i['polls_during']}",
         )
     )
+    return out + freshness_rows(summary["freshness"])
+
+
+def freshness_rows(fresh: dict[str, Any]) -> list[Row]:
+    out = []
+    lag = fresh["lag_s"]
+    for case in fresh["cases"]:
+        a, f = case["adaptive"], case["fixed"]
+        share = (a["median_age_s"] - lag) / (f["median_age_s"] - lag)
+        goal = freshness.GOALS[case["plants"]]
+        out.append(
+            Row(
+                "Age of data at publish",
+                f"{case['plants']} plant(s), phases over {case['phase_spread_s']:g} s, "
+                f"lag {lag:g} ± {fresh['jitter_s']:g} s",
+                f"median {a['median_age_s']:g} s, p95 {a['p95_age_s']:g} s, "
+                f"{a['calls_per_hour']:g} calls/h",
+                f"fixed interval: median {f['median_age_s']:g} s, p95 {f['p95_age_s']:g} s, "
+                f"{f['calls_per_hour']:g} calls/h",
+                f"excess over the lag {share:.0%} of the fixed one's (goal <= {goal:.0%})"
+                + ("" if share <= goal else " ABOVE GOAL"),
+            )
+        )
     return out
 
 

@@ -31,6 +31,7 @@ from bridge.readings.poller import Inventory, Poller, PollResult
 from bridge.readings.presence import Presence
 from bridge.simulator import SimClock, Simulator, fleet, simulator_config
 from bridge.simulator.demo import authorise
+from bridge.simulator.ingestion import Ingestion
 
 # a summer morning in Europe, as in the end-to-end tests
 SIM_START = datetime(2026, 6, 21, 8, 0, tzinfo=UTC)
@@ -126,10 +127,14 @@ class FleetRig:
     # history) is full before the first poll and its memory no longer grows.
     sim_ahead_s: float = 0.0
     sim_cpu_s: float = 0.0  # thread CPU spent inside the simulator's handler
+    ingestion: Ingestion = field(default_factory=Ingestion)  # how late samples show
 
     def __post_init__(self) -> None:
         self.sim = Simulator(
-            plants=fleet(self.n), clock=SimClock(SIM_START, speed=0), hourly_quota=UNLIMITED_QUOTA
+            plants=fleet(self.n),
+            clock=SimClock(SIM_START, speed=0),
+            hourly_quota=UNLIMITED_QUOTA,
+            ingestion=self.ingestion,
         )
         self.sim.clock.advance(self.sim_ahead_s)
         transport = httpx.MockTransport(self._handle)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import statistics
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +11,8 @@ from datetime import datetime
 from bridge.daemon.outcome import Outcome
 from bridge.mqtt.publisher import AuthState
 from bridge.platform.timefmt import epoch_iso
+
+AGES_KEPT_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +40,22 @@ class Health:
     rate_limited_until: float | None = None
     polls: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    # (published at, age of the sample published) for each plant read in the last hour
+    ages: deque[tuple[float, float]] = field(default_factory=deque)
+    last_age: float | None = None
 
     def poll_started(self, now: float) -> None:
         self.last_poll_started = now
 
-    def poll_finished(self, now: float, outcome: Outcome, data_ts: datetime | None) -> None:
-        """Record a finished poll; `polls` is bumped last, as the sign that all is recorded."""
+    def poll_finished(
+        self,
+        now: float,
+        outcome: Outcome,
+        data_ts: datetime | None,
+        samples: Mapping[str, float],
+    ) -> None:
+        """Record a finished poll and the sample times it published, per plant; `polls` is
+        bumped last, as the sign that all is recorded."""
         self.last_poll_duration = round(now - (self.last_poll_started or now), 3)
         self.last_poll_result = outcome.result
         self.last_error = outcome.error
@@ -55,6 +68,12 @@ class Health:
             self.rate_limited_until = None
             if data_ts is not None:
                 self.last_data_ts = data_ts.isoformat()
+        if samples:
+            ages = [now - ts for ts in samples.values()]
+            self.ages.extend((now, age) for age in ages)
+            self.last_age = max(ages)  # with several plants, the oldest one's
+        while self.ages and self.ages[0][0] < now - AGES_KEPT_S:
+            self.ages.popleft()
         self.polls += 1
 
     def payload(self, now: float, usage: Usage) -> dict[str, object]:
@@ -69,6 +88,7 @@ class Health:
             "last_success": epoch_iso(self.last_success),
             "data_ts": self.last_data_ts,
             "data_age_s": None if self.last_success is None else round(now - self.last_success),
+            "data_age_at_publish_s": self._ages_at_publish(now),
             "polls": self.polls,
             "api_calls_last_hour": usage.calls_last_hour,
             "hourly_call_budget": self.budget,
@@ -80,4 +100,11 @@ class Health:
             "next_poll_at": epoch_iso(usage.next_poll_at),
             **usage.notices,
             "uptime_s": round(now - self.started_at),
+        }
+
+    def _ages_at_publish(self, now: float) -> dict[str, float | None]:
+        recent = [age for at, age in self.ages if at >= now - AGES_KEPT_S]
+        return {
+            "latest": None if self.last_age is None else round(self.last_age),
+            "median_1h": round(statistics.median(recent)) if recent else None,
         }

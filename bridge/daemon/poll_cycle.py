@@ -4,7 +4,7 @@ inventory when it is due, the readings, and their publication."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 
 import httpx
@@ -94,11 +94,20 @@ class PollCycle:
         self.notices.after_poll(poller, self.keeper.inventory, readings)
         return PollRecord(started, self.monotonic(), result, outcome)
 
-    def poll_cost(self) -> int:
-        """API calls one poll of every plant costs with the current inventory."""
+    def poll_cost(self, ps_ids: Collection[str] | None = None) -> int:
+        """API calls one poll of every plant (or these) costs with the current inventory."""
         if self._poller is None:
             return 0
-        return self._poller.estimate(self.keeper.inventory).per_poll
+        inventory = self.keeper.inventory
+        if ps_ids is not None:
+            inventory = inventory.subset(ps_ids)
+        return self._poller.estimate(inventory).per_poll
+
+    def polling_allowance(self) -> float:
+        """API calls an hour scheduled polls may spend (see `Estimate.polling_allowance`)."""
+        if self._poller is None:
+            return 0.0
+        return self._poller.estimate(self.keeper.inventory).polling_allowance
 
     def budget_wait(self) -> float:
         """Seconds until a poll of every plant fits in the hourly call budget (0 = now)."""

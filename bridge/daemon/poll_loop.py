@@ -18,6 +18,7 @@ from bridge.daemon.inbox import Inbox
 from bridge.daemon.info import Events
 from bridge.daemon.inventory import InventoryKeeper
 from bridge.daemon.notices import Notices
+from bridge.daemon.phase import PollSeen
 from bridge.daemon.poll_cycle import PollCycle, PollRecord
 from bridge.daemon.refresh import RefreshRules
 from bridge.daemon.request_handler import RequestHandler, View
@@ -112,11 +113,12 @@ class PollLoop:
             log.warning("budget.poll_held", seconds=round(held, 1))
             self.parts.scheduler.hold(held)
             return
-        self._poll(None)
+        self._poll(self.parts.scheduler.due_plants(), scheduled=True)
 
-    def _poll(self, ps_ids: Sequence[str] | None) -> PollRecord:
+    def _poll(self, ps_ids: Sequence[str] | None, *, scheduled: bool = False) -> PollRecord:
         p = self.parts
-        p.health.poll_started(self.clock())
+        started = self.clock()
+        p.health.poll_started(started)
         record = p.cycle.run(ps_ids)
         outcome = record.outcome
         p.rules.fetched(record.polled)
@@ -125,16 +127,19 @@ class PollLoop:
         elif outcome.ok:
             p.rules.rate_limited(None)
         p.scheduler.interval = p.notices.interval  # longer when the budget is too small
-        if ps_ids is None:
-            p.scheduler.after_scheduled(outcome)
+        finished = self.clock()
+        samples = record.result.sample_times() if record.result else {}
+        seen = PollSeen(started, finished, record.polled, samples)
+        if scheduled:
+            p.scheduler.after_scheduled(outcome, seen)
         else:
-            p.scheduler.after_on_demand(outcome)
+            p.scheduler.after_on_demand(outcome, seen)
         p.auth.after(outcome, p.keeper.inventory.ps_ids)
         data_ts = record.result.data_ts if record.result else None
-        p.health.poll_finished(self.clock(), outcome, data_ts)
+        p.health.poll_finished(finished, outcome, data_ts, samples)
         self.last_poll = record
         self._publish_health()
-        write_heartbeat(self.state_dir, poll_interval=self.cfg.poll.interval)
+        write_heartbeat(self.state_dir, poll_interval=round(p.scheduler.period))
         return record
 
     def _publish_health(self) -> None:

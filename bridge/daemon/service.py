@@ -30,7 +30,7 @@ from bridge.daemon.poll_cycle import ClientSettings, PollCycle
 from bridge.daemon.poll_loop import Parts, PollLoop
 from bridge.daemon.refresh import RefreshRules
 from bridge.daemon.request_handler import RequestHandler
-from bridge.daemon.scheduler import Scheduler
+from bridge.daemon.scheduler import Fleet, Scheduler
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.discovery import OPENHAB_DEVICE_MODE
@@ -120,11 +120,15 @@ class Service:
         )
         self.rules = RefreshRules(cfg.poll.min_refresh_interval, monotonic, cycle.budget_wait)
         self._cycle = cycle
+        fleet = Fleet(lambda: self.inventory.ps_ids, cycle.poll_cost, cycle.polling_allowance)
+        self.scheduler = Scheduler(
+            cfg.poll.interval, fleet, monotonic=monotonic, clock=clock, rng=rng
+        )
         parts = Parts(
             inbox=inbox,
             cycle=cycle,
             keeper=self._keeper,
-            scheduler=Scheduler(cfg.poll.interval, monotonic, rng),
+            scheduler=self.scheduler,
             rules=self.rules,
             requests=RequestHandler(self.topics, publisher, self.rules),
             auth=AuthMonitor(self.store.path, publisher, events, self.health),

@@ -78,6 +78,12 @@ class Estimate:
     def near(self) -> bool:
         return self.scheduled_per_hour > WARN_FRACTION * self.budget
 
+    @property
+    def polling_allowance(self) -> float:
+        """Calls an hour scheduled polls may spend: half the budget, less the inventory and
+        token calls; the other half is kept for on-demand refreshes."""
+        return self.budget / 2 - self.other_per_hour
+
     def interval_that_fits(self) -> int | None:
         spare = self.budget - self.other_per_hour
         return math.ceil(self.per_poll * 3600 / spare) if spare > 0 else None

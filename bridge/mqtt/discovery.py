@@ -73,6 +73,13 @@ HEALTH_SENSORS: dict[str, Payload] = {
         "unit_of_measurement": "s",
         "state_class": "measurement",
     },
+    "data_age_at_publish": {
+        "name": "Data age at publish",
+        "value_template": "{{ value_json.data_age_at_publish_s.median_1h }}",
+        "device_class": "duration",
+        "unit_of_measurement": "s",
+        "state_class": "measurement",
+    },
 }
 
 

@@ -44,6 +44,10 @@ class Inventory:
     def ps_ids(self) -> tuple[str, ...]:
         return tuple(p.ps_id for p in self.plants)
 
+    def subset(self, ps_ids: Collection[str]) -> Inventory:
+        plants = tuple(p for p in self.plants if p.ps_id in ps_ids)
+        return Inventory(plants, {p.ps_id: self.devices.get(p.ps_id, ()) for p in plants})
+
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
@@ -72,6 +76,14 @@ class PollResult:
     def data_ts(self) -> datetime | None:
         stamps = [r.ts for r in self.readings if r.ts is not None]
         return max(stamps) if stamps else None
+
+    def sample_times(self) -> dict[str, float]:
+        """Each plant's newest sample time (epoch seconds), for plants that sent one."""
+        times: dict[str, float] = {}
+        for r in self.readings:
+            if r.ts is not None:
+                times[r.ps_id] = max(times.get(r.ps_id, 0.0), r.ts.timestamp())
+        return times
 
 
 @dataclass

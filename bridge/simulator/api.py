@@ -21,8 +21,8 @@ from bridge.simulator.endpoints import PLATFORM_ENDPOINTS, Endpoint, Query
 from bridge.simulator.envelope import ApiError, envelope, json_response
 from bridge.simulator.faults import Fault, Faults
 from bridge.simulator.history import HISTORY_ENDPOINTS
+from bridge.simulator.ingestion import Ingestion
 from bridge.simulator.oauth import CODE_TTL, Issued, OAuthError, OAuthState
-from bridge.simulator.physics import PlantModel
 from bridge.simulator.plants import Model, SimDevice, SimPlant, default_fleet
 
 DEMO_APP_KEY = "3F7A1C9E5B2D4E6F8A0B1C2D3E4F5A6B"
@@ -60,6 +60,7 @@ class Simulator:
         expires_in: int = 172799,
         hourly_quota: int = 2000,
         account: Account | None = None,
+        ingestion: Ingestion | None = None,
     ) -> None:
         self.clock = clock or SimClock()
         self.account = account or Account()
@@ -80,7 +81,10 @@ class Simulator:
             code_ttl=CODE_TTL * max(1.0, self.clock.speed),
         )
         self._rng = random.Random(f"serial:{seed}")
-        self._models = {p.ps_id: PlantModel(p, seed, self.clock.start) for p in self.plants}
+        self.ingestion = ingestion or Ingestion()  # no lag: samples readable as their slot starts
+        self._models = {
+            p.ps_id: self.ingestion.model(p, seed, self.clock.start) for p in self.plants
+        }
         self._quota: Counter[tuple[str, int]] = Counter()
         self._lock = threading.RLock()
 

@@ -26,10 +26,10 @@ DEAD = Outcome("reauth_required", "refused (code 5)", "5", "5", retry_after=900)
 def test_health_counts_outcomes_and_bumps_polls_last() -> None:
     health = Health(started_at=START, budget=1800)
     health.poll_started(START + 10)
-    health.poll_finished(START + 12.5, OK, datetime(2026, 6, 21, 10, 5, tzinfo=UTC))
+    health.poll_finished(START + 12.5, OK, datetime(2026, 6, 21, 10, 5, tzinfo=UTC), {})
     health.poll_started(START + 20)
     limited = Outcome("rate_limited", "E999", "E999", "E999", retry_after=600)
-    health.poll_finished(START + 21, limited, None)
+    health.poll_finished(START + 21, limited, None, {})
     payload = health.payload(START + 30, USAGE)
     assert payload["polls"] == 2
     assert payload["status"] == "rate_limited"
@@ -43,8 +43,24 @@ def test_health_counts_outcomes_and_bumps_polls_last() -> None:
         "result": "rate_limited",
         "error": "E999",
     }
-    health.poll_finished(START + 40, OK, None)
+    health.poll_finished(START + 40, OK, None, {})
     assert health.rate_limited_until is None
+
+
+def test_health_reports_the_age_of_the_data_at_publish_latest_and_over_the_hour() -> None:
+    health = Health(started_at=START, budget=1800)
+    assert health.payload(START, USAGE)["data_age_at_publish_s"] == {
+        "latest": None,
+        "median_1h": None,
+    }
+    health.poll_finished(START + 100, OK, None, {"1": START - 300, "2": START - 50})  # 400, 150
+    health.poll_finished(START + 400, OK, None, {"1": START + 300})  # 100
+    health.poll_finished(START + 500, OK, None, {})  # nothing new to say
+    payload = health.payload(START + 500, USAGE)
+    assert payload["data_age_at_publish_s"] == {"latest": 100, "median_1h": 150}
+    health.poll_finished(START + 3750, OK, None, {"1": START + 3600})  # the first poll is old
+    payload = health.payload(START + 3750, USAGE)
+    assert payload["data_age_at_publish_s"] == {"latest": 150, "median_1h": 125}
 
 
 def test_auth_is_published_once_per_change_and_death_is_told_once(tmp_path: Path) -> None:
