@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,31 +27,26 @@ FLAT_TOLERANCE_KIB = 1024  # RSS growth after warm-up that still counts as flat
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    api_sizes: tuple[int, ...]
-    resource_polls: dict[int, tuple[int, int]]  # plants -> (warm-up polls, measured polls)
-    flat_polls: tuple[int, int]  # one plant: (warm-up, measured)
-    rate_plants: int
-    rate_rounds: int
-    refresh_requests: int
-    idle_s: float
-    freshness_hours: float  # simulated hours each freshness case is measured over
+    """What one run measures; the defaults are the full run."""
+
+    api_sizes: tuple[int, ...] = (1, 10, 100, 1000)
+    # plants -> (warm-up polls, measured polls)
+    resource_polls: dict[int, tuple[int, int]] = field(
+        default_factory=lambda: {1: (20, 200), 100: (2, 5), 1000: (1, 1)}
+    )
+    flat_polls: tuple[int, int] = (500, 9500)  # one plant: (warm-up, measured)
+    rate_plants: int = 100
+    rate_rounds: int = 5
+    refresh_requests: int = 20
+    idle_s: float = 10.0
+    freshness_hours: float = 24  # simulated hours each freshness case is measured over
 
 
-FULL = Plan(
-    api_sizes=(1, 10, 100, 1000),
-    resource_polls={1: (20, 200), 100: (2, 5), 1000: (1, 1)},
-    flat_polls=(500, 9500),
-    rate_plants=100,
-    rate_rounds=5,
-    refresh_requests=20,
-    idle_s=10.0,
-    freshness_hours=24,
-)
+FULL = Plan()
 QUICK = Plan(
     api_sizes=(1, 10, 100),
     resource_polls={1: (5, 50), 100: (1, 2)},
     flat_polls=(100, 900),
-    rate_plants=100,
     rate_rounds=3,
     refresh_requests=10,
     idle_s=3.0,
