@@ -127,16 +127,24 @@ def press_refresh(watcher: Watcher, stop: threading.Event) -> None:
         watcher.publish("isolarcloud/bridge/request/refresh", json.dumps({"transaction": n}))
 
 
-def sample_calls(sim: Simulator, stop: threading.Event, into: list[tuple[float, int]]) -> None:
+Sample = tuple[float, int, float]  # simulated time before, calls, simulated time after
+
+
+def sample_calls(sim: Simulator, stop: threading.Event, into: list[Sample]) -> None:
     clock = sim_seconds(sim)
     while not stop.wait(0.005):
-        into.append((clock(), sim.total_calls))
+        # the count lies between two clock reads: a pause of this thread between them
+        # (a busy machine, a 1200x clock) widens the sample, never hides a call
+        before = clock()
+        calls = sim.total_calls
+        into.append((before, calls, clock()))
 
 
-def max_calls_in_an_hour(samples: list[tuple[float, int]]) -> int:
+def max_calls_in_an_hour(samples: list[Sample]) -> int:
+    """The most calls the cloud received in any simulated hour the samples fully cover."""
     worst, start = 0, 0
     for end in range(len(samples)):
-        while samples[end][0] - samples[start][0] > 3600:
+        while start < end and samples[end][2] - samples[start][0] > 3600:
             start += 1
         worst = max(worst, samples[end][1] - samples[start][1])
     return worst
@@ -166,7 +174,7 @@ def test_mixed_cloud_faults_over_hundreds_of_polls(
     watcher = Watcher(broker, ["isolarcloud/#"])
     presser = Watcher(broker, ["isolarcloud/bridge/response/refresh"])
     stop = threading.Event()
-    samples: list[tuple[float, int]] = []
+    samples: list[Sample] = []
     threads = [
         threading.Thread(target=press_refresh, args=(presser, stop), daemon=True),
         threading.Thread(target=sample_calls, args=(sim, stop, samples), daemon=True),
@@ -226,4 +234,6 @@ def test_mixed_cloud_faults_over_hundreds_of_polls(
             f"{payloads[-1]['errors']}), {sim.total_calls} calls, {tokens_rotated} token "
             f"refreshes, worst simulated hour {worst}/{BUDGET} calls, {elapsed:.1f} s real"
         )
-    assert worst <= BUDGET
+    # The bridge counts a call when it sends it, the cloud when it arrives; calls go one
+    # at a time, so the one in flight at an hour's edge is the most the two counts differ.
+    assert worst <= BUDGET + 1
