@@ -61,6 +61,7 @@ class Presence:
             seen.setdefault(source, {}).update(dict.fromkeys(delivered, now))
             info = result.point_info.get(source, {})
             units = self._units.setdefault(source, {})
+            # an extra point's key is p<id>: keep its point_dict entry, for its unit
             units.update({k[1:]: info[k[1:]] for k in delivered if k[1:] in info})
         sources = {
             source_key(p.ps_id, d)
