@@ -33,7 +33,7 @@ from bridge.daemon.request_handler import RequestHandler
 from bridge.daemon.scheduler import Fleet, Scheduler
 from bridge.isolarcloud.tokens import TokenStore, token_path
 from bridge.mqtt.connection import MqttConnection
-from bridge.mqtt.discovery import OPENHAB_DEVICE_MODE
+from bridge.mqtt.discovery import openhab_caveat
 from bridge.mqtt.publisher import Publisher
 from bridge.mqtt.topics import Topics
 from bridge.platform.atomic import remove_stale_temporaries
@@ -164,9 +164,8 @@ class Service:
         for name in (self.store.path.name, COUNTERS_FILE, PUBLISHED_FILE, ENTITIES_FILE):
             for leftover in remove_stale_temporaries(self.state_dir / name):
                 log.info("state.leftover_removed", path=str(leftover))
-        ha = self.cfg.homeassistant
-        if ha.discovery and ha.mode == "device":
-            log.warning("discovery.device_mode", detail=OPENHAB_DEVICE_MODE)
+        if caveat := openhab_caveat(self.cfg):
+            log.warning("discovery.device_mode", detail=caveat)
         worker = threading.Thread(target=self._work, name="poll-loop", daemon=True)
         self.conn.start()
         self.notifier.ready()

@@ -30,7 +30,7 @@ from bridge.doctor.cloud import (
 from bridge.doctor.local import check_config_secrets, check_state_dir
 from bridge.isolarcloud.client import GatewayClient
 from bridge.isolarcloud.tokens import TokenStore, token_path
-from bridge.mqtt.discovery import OPENHAB_DEVICE_MODE
+from bridge.mqtt.discovery import openhab_caveat
 from bridge.platform.secrets import SecretRegistry
 from bridge.readings.energy_guard import EnergyGuard
 from bridge.readings.poller import Poller
@@ -59,16 +59,15 @@ def check_discovery_prefix(cfg: Config) -> Check:
 
 
 def check_discovery_mode(cfg: Config) -> Check:
-    ha = cfg.homeassistant
-    if ha.discovery and ha.mode == "device":
+    if caveat := openhab_caveat(cfg):
         return Check(
             DISCOVERY_MODE,
             "WARN",
-            OPENHAB_DEVICE_MODE,
+            caveat,
             'keep [homeassistant] mode = "entity" (the default) if openHAB 5.1 or older reads '
             "this broker; Home Assistant reads both modes",
         )
-    if not ha.discovery:
+    if not cfg.homeassistant.discovery:
         return Check(DISCOVERY_MODE, "OK", "discovery is off")
     return Check(DISCOVERY_MODE, "OK", "one config per entity: Home Assistant and openHAB read it")
 

@@ -24,11 +24,19 @@ NAME = "isolarcloud2mqtt"
 MANUFACTURER = "Sungrow"
 # openHAB's Home Assistant binding learned device discovery in openhab-addons PR #20225,
 # merged after the 5.1 release; older releases reject these configs as invalid
-OPENHAB_DEVICE_MODE = (
+_OPENHAB_DEVICE_MODE = (
     'device discovery (mode = "device") is read by Home Assistant 2024.11+, but by '
     "openHAB only in releases after 5.1 (openhab-addons PR #20225): openHAB 5.1 and "
     "older show none of these Things"
 )
+
+
+def openhab_caveat(cfg: Config) -> str | None:
+    """Why an openHAB that reads this broker may find none of the discovery (None: it
+    finds it all); said at start and by `doctor`."""
+    ha = cfg.homeassistant
+    return _OPENHAB_DEVICE_MODE if ha.discovery and ha.mode == "device" else None
+
 
 # metrics of one plant (device None) or one of its devices
 MetricsFor = Callable[[Plant, Device | None], Sequence[Metric]]
